@@ -1,0 +1,62 @@
+"""Turn a ``DATABASE_URL`` into Django's ``DATABASES`` entry.
+
+Kept apart from ``settings.py`` so that the parsing rules (Azure URLs, ``sslmode``, pooling) are unit-tested.
+
+Connection policy on PostgreSQL: persistent connections (``CONN_MAX_AGE``) with ``CONN_HEALTH_CHECKS`` by
+default, because gunicorn's sync workers and Celery's prefork workers run one request or task at a time per
+process: one kept-alive connection per process *is* a pool of one, and a psycopg pool per process would only hold
+idle connections against the server's ``max_connections``. For threaded workers (gunicorn ``gthread``) set
+``DATABASE_POOL_MAX_SIZE`` and Django's psycopg 3 pool is used instead (it health-checks connections on checkout).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import environ
+
+POSTGRESQL_ENGINE = "django.db.backends.postgresql"
+# Our thin subclass of it (see config/postgresql/base.py).
+POSTGRESQL_BACKEND = "config.postgresql"
+SQLITE_ENGINE = "django.db.backends.sqlite3"
+
+
+def database_config(
+    url: str,
+    *,
+    conn_max_age: int = 60,
+    connect_timeout: int = 5,
+    pool_min_size: int = 1,
+    pool_max_size: int = 0,
+    pool_timeout: float = 10.0,
+    application_name: str = "voicebot",
+) -> dict[str, Any]:
+    """Return the ``DATABASES["default"]``-style dict for ``url``.
+
+    Query parameters of the URL (``sslmode=require`` in Azure's connection strings, ``sslrootcert``, …) are
+    passed to the driver unchanged; our own defaults only fill what the URL leaves out.
+    """
+    config: dict[str, Any] = environ.Env.db_url_config(url)
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == POSTGRESQL_ENGINE:
+        config["ENGINE"] = POSTGRESQL_BACKEND
+        options.setdefault("connect_timeout", connect_timeout)
+        options.setdefault("application_name", application_name)
+        config["CONN_HEALTH_CHECKS"] = True
+        if pool_max_size > 0:
+            # Django refuses a pool together with persistent connections: the pool keeps them instead.
+            options["pool"] = {
+                "min_size": min(pool_min_size, pool_max_size),
+                "max_size": pool_max_size,
+                "timeout": pool_timeout,
+            }
+            config["CONN_MAX_AGE"] = 0
+        else:
+            config["CONN_MAX_AGE"] = conn_max_age
+    elif config["ENGINE"] == SQLITE_ENGINE:
+        # The zero-setup quick start: WAL and immediate transactions keep a web process and an eager task from
+        # failing with "database is locked".
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        config["CONN_MAX_AGE"] = 0
+    return config

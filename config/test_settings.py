@@ -1,0 +1,26 @@
+"""Settings for the test suite: the real settings, on PostgreSQL, with a few speed-ups.
+
+The suite runs on PostgreSQL, never SQLite: ``DATABASE_URL`` defaults to the local server that
+``scripts/test`` makes sure of, and the root ``conftest.py`` refuses to run on anything else.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voicebot")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+
+from config.settings import *  # noqa: F403
+
+# Hashing passwords for real costs ~0.3 s per user created; the tests do not test PBKDF2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No manifest is built for tests (collectstatic is a deploy step).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Static files come from the apps' folders (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+# The test client speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
