@@ -1,0 +1,91 @@
+"""The platform's users: people who sign in with Clerk, and staff who use the admin.
+
+Table and column names are the original app's (``users``, camelCase columns), so the database reads the same
+as the one the Next.js + Prisma app used.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from accounts.ids import local_user_id
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)  # None gives an unusable password: Clerk users never log in with one.
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if extra_fields.get("is_staff") is not True or extra_fields.get("is_superuser") is not True:
+            raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A user. The primary key is the Clerk user id (``user_…``); staff made here get a ``local_…`` id."""
+
+    id = models.CharField(
+        primary_key=True,
+        max_length=191,
+        default=local_user_id,
+        editable=False,
+        help_text="Clerk user id (user_…), or local_… for staff created with createsuperuser.",
+    )
+    email = models.EmailField(unique=True, max_length=254)
+    first_name = models.CharField(max_length=150, null=True, blank=True, db_column="firstName")
+    last_name = models.CharField(max_length=150, null=True, blank=True, db_column="lastName")
+    image_url = models.URLField(max_length=2048, null=True, blank=True, db_column="imageUrl")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False, db_column="createdAt")
+    updated_at = models.DateTimeField(auto_now=True, db_column="updatedAt")
+
+    # Django's own columns, named in the table's camelCase.
+    last_login = models.DateTimeField(blank=True, null=True, db_column="lastLogin")
+    is_superuser = models.BooleanField(
+        default=False,
+        db_default=False,
+        db_column="isSuperuser",
+        help_text="Has every permission without them being assigned.",
+    )
+    is_staff = models.BooleanField(
+        default=False, db_default=False, db_column="isStaff", help_text="Can log into the admin site."
+    )
+    is_active = models.BooleanField(
+        default=True, db_default=True, db_column="isActive", help_text="Unset instead of deleting the account."
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        db_table = "users"
+        verbose_name = "user"
+        verbose_name_plural = "users"
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email

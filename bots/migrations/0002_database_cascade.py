@@ -1,0 +1,13 @@
+from django.db import migrations
+
+from accounts.migration_ops import database_cascade
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("bots", "0001_initial"),
+    ]
+
+    operations = [
+        database_cascade("bots"),
+    ]
