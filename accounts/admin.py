@@ -1,0 +1,56 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.admin_tools import BrowserAdmin, changelist_link, count_of, export_as_csv
+from accounts.models import User
+
+# Branding is in templates/admin/base_site.html.
+admin.site.index_title = "Data browser"
+# "Export selected as CSV" on every changelist of the site.
+admin.site.add_action(export_as_csv, "export_as_csv")
+
+
+class UserCreationForm(auth_forms.AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    image_url = forms.URLField(label="Image URL", max_length=2048, required=False, assume_scheme="https")
+
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, BrowserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = ("email", "id", "full_name", "bots_count", "is_staff", "is_active", "created_at", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active", "created_at", "updated_at", "last_login")
+    search_fields = ("email", "id", "first_name", "last_name")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("id", "created_at", "updated_at", "last_login", "related_records")
+    fieldsets = (
+        (None, {"fields": ("id", "email", "password")}),
+        ("Profile", {"fields": ("first_name", "last_name", "image_url")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Records", {"fields": ("related_records", "created_at", "updated_at", "last_login")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(bots_count=count_of(User, "bots"))
+
+    @admin.display(description="Name")
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name() or "—"
+
+    @admin.display(description="Bots", ordering="bots_count")
+    def bots_count(self, obj: User) -> str:
+        return changelist_link(User.bots.rel.related_model, obj.bots_count, user=obj.pk)

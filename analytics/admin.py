@@ -1,0 +1,159 @@
+from django.contrib import admin
+from django.utils.html import format_html
+
+from accounts.admin_tools import BrowserAdmin, change_link
+from analytics.models import Call, Session
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class SessionStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("active", "Active"), ("completed", "Completed"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("active", "completed"):
+            return queryset.filter(end_time__isnull=self.value() == "active")
+        return queryset
+
+
+class _OwnedByBotAdmin(BrowserAdmin):
+    """Sessions and calls: read-mostly records of what happened, always shown with their bot and owner."""
+
+    list_select_related = ("bot", "user")
+    autocomplete_fields = ("bot", "user")
+    # Millions of rows: counting the whole table for "N total" on every page is the one query that would grow
+    # with the data.
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        # They come from the widget and from VAPI, never from a form.
+        return False
+
+    @admin.display(description="Bot", ordering="bot__name")
+    def bot_link(self, obj) -> str:
+        return change_link(obj.bot)
+
+    @admin.display(description="Owner", ordering="user__email")
+    def owner(self, obj) -> str:
+        return change_link(obj.user, obj.user.email)
+
+
+@admin.register(Session)
+class SessionAdmin(_OwnedByBotAdmin):
+    list_display = (
+        "session_id",
+        "bot_link",
+        "owner",
+        "state",
+        "start_time",
+        "end_time",
+        "duration",
+        "interactions",
+        "ip_address",
+    )
+    list_filter = (SessionStateFilter, "start_time", "end_time")
+    search_fields = ("=session_id", "=id", "bot__name", "=bot__uuid", "user__email", "=user__id", "=ip_address")
+    ordering = ("-start_time",)
+    date_hierarchy = "start_time"
+    readonly_fields = (
+        "id",
+        "session_id",
+        "bot_link",
+        "owner",
+        "state",
+        "start_time",
+        "end_time",
+        "duration",
+        "user_agent",
+        "ip_address",
+        "interactions",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="State")
+    def state(self, obj: Session) -> str:
+        return "completed" if obj.end_time else "active"
+
+    @admin.display(description="Duration")
+    def duration(self, obj: Session) -> str:
+        if obj.end_time is None:
+            return "—"
+        return _duration((obj.end_time - obj.start_time).total_seconds())
+
+
+@admin.register(Call)
+class CallAdmin(_OwnedByBotAdmin):
+    list_display = (
+        "vapi_call_id",
+        "bot_link",
+        "owner",
+        "status",
+        "type",
+        "cost_display",
+        "duration_display",
+        "ended_reason",
+        "message_count",
+        "created_at",
+    )
+    # Free-text columns (type, endedReason) are searched, not filtered: a filter would scan every row for its
+    # distinct values on each page.
+    list_filter = ("status", "created_at", "started_at", "ended_at", "updated_at")
+    search_fields = (
+        "=vapi_call_id",
+        "=id",
+        "=assistant_id",
+        "bot__name",
+        "=bot__uuid",
+        "user__email",
+        "=user__id",
+        "phone_number",
+    )
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    changelist_defer = ("transcript", "summary")
+    readonly_fields = (
+        "id",
+        "vapi_call_id",
+        "assistant_id",
+        "bot_link",
+        "owner",
+        "status",
+        "type",
+        "phone_number",
+        "ended_reason",
+        "cost_display",
+        "duration_display",
+        "message_count",
+        "recording_link",
+        "summary",
+        "transcript",
+        "created_at",
+        "started_at",
+        "ended_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="Cost", ordering="cost")
+    def cost_display(self, obj: Call) -> str:
+        return f"${obj.cost:.4f}"
+
+    @admin.display(description="Duration", ordering="duration")
+    def duration_display(self, obj: Call) -> str:
+        return _duration(obj.duration)
+
+    @admin.display(description="Recording")
+    def recording_link(self, obj: Call) -> str:
+        if not obj.recording or not obj.recording.startswith(("https://", "http://")):
+            return obj.recording or "—"
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.recording, "Listen")

@@ -1,0 +1,114 @@
+from django.contrib import admin
+
+from accounts.admin_tools import BrowserAdmin, change_link, changelist_link, count_of
+from bots.models import Bot
+
+
+@admin.register(Bot)
+class BotAdmin(BrowserAdmin):
+    list_display = (
+        "name",
+        "uuid",
+        "owner",
+        "status",
+        "rag_enabled",
+        "language",
+        "voice",
+        "documents_count",
+        "sessions_count",
+        "calls_count",
+        "vapi_assistant_id",
+        "activation_scheduled_at",
+        "activated_at",
+        "created_at",
+    )
+    list_select_related = ("user",)
+    list_filter = (
+        "status",
+        "position",
+        "theme",
+        "rag_enabled",
+        "rag_source_type",
+        "language",
+        "activation_scheduled_at",
+        "activated_at",
+        "created_at",
+        "updated_at",
+    )
+    search_fields = ("name", "uuid", "=id", "user__email", "=user__id", "=vapi_assistant_id")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("user",)
+    changelist_defer = ("welcome_message", "system_prompt", "embed_code")
+    readonly_fields = (
+        "id",
+        "uuid",
+        "owner",
+        "vapi_assistant_id",
+        "vapi_knowledge_base_id",
+        "embed_code",
+        "documents_processed",
+        "local_files_stored",
+        "local_storage_path",
+        "activated_at",
+        "created_at",
+        "updated_at",
+        "related_records",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "uuid", "owner", "name", "status")}),
+        ("Conversation", {"fields": ("welcome_message", "system_prompt", "language", "voice")}),
+        ("Widget", {"fields": ("position", "theme", "embed_code")}),
+        (
+            "Knowledge base",
+            {
+                "fields": (
+                    "rag_enabled",
+                    "rag_source_type",
+                    "rag_url",
+                    "documents_processed",
+                    "local_files_stored",
+                    "local_storage_path",
+                )
+            },
+        ),
+        (
+            "VAPI",
+            {"fields": ("vapi_assistant_id", "vapi_knowledge_base_id", "activation_scheduled_at", "activated_at")},
+        ),
+        ("Records", {"fields": ("related_records", "created_at", "updated_at")}),
+    )
+    # Apps above this one add theirs (documents adds its inline), so that bots never imports them.
+    inlines: list = []
+
+    def has_add_permission(self, request) -> bool:
+        # Bots are created by their owners through the product, which builds the embed code and schedules the
+        # activation; a row added here would skip both.
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                documents_count=count_of(Bot, "documents"),
+                sessions_count=count_of(Bot, "sessions"),
+                calls_count=count_of(Bot, "calls"),
+            )
+        )
+
+    @admin.display(description="Owner", ordering="user__email")
+    def owner(self, obj: Bot) -> str:
+        return change_link(obj.user, obj.user.email)
+
+    @admin.display(description="Documents", ordering="documents_count")
+    def documents_count(self, obj: Bot) -> str:
+        return changelist_link(Bot.documents.rel.related_model, obj.documents_count, bot=obj.pk)
+
+    @admin.display(description="Sessions", ordering="sessions_count")
+    def sessions_count(self, obj: Bot) -> str:
+        return changelist_link(Bot.sessions.rel.related_model, obj.sessions_count, bot=obj.pk)
+
+    @admin.display(description="Calls", ordering="calls_count")
+    def calls_count(self, obj: Bot) -> str:
+        return changelist_link(Bot.calls.rel.related_model, obj.calls_count, bot=obj.pk)

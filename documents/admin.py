@@ -1,0 +1,104 @@
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+
+from accounts.admin_tools import BrowserAdmin, change_link
+from bots.admin import BotAdmin
+from documents.models import Document
+
+# Listing columns only: a document's text and chunks can be megabytes.
+_LARGE_COLUMNS = ("content", "chunks")
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    fields = ("name", "type", "size_display", "pages", "word_count", "uploaded_at", "processed_at")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    ordering = ("-uploaded_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*_LARGE_COLUMNS)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Size")
+    def size_display(self, obj: Document) -> str:
+        return filesizeformat(obj.size)
+
+
+BotAdmin.inlines.append(DocumentInline)
+
+
+@admin.register(Document)
+class DocumentAdmin(BrowserAdmin):
+    list_display = (
+        "name",
+        "bot_link",
+        "owner",
+        "type",
+        "size_display",
+        "pages",
+        "word_count",
+        "uploaded_at",
+        "processed_at",
+    )
+    list_select_related = ("bot__user",)
+    list_filter = ("type", "uploaded_at", "processed_at")
+    search_fields = ("name", "=id", "bot__name", "=bot__uuid", "bot__user__email")
+    ordering = ("-uploaded_at",)
+    date_hierarchy = "uploaded_at"
+    changelist_defer = _LARGE_COLUMNS
+    autocomplete_fields = ("bot",)
+    readonly_fields = (
+        "id",
+        "bot_link",
+        "owner",
+        "type",
+        "size",
+        "pages",
+        "word_count",
+        "chunk_count",
+        "file_path",
+        "uploaded_at",
+        "processed_at",
+        "content",
+        "chunks",
+    )
+    fields = (
+        "id",
+        "bot_link",
+        "owner",
+        "name",
+        "type",
+        "size",
+        "pages",
+        "word_count",
+        "chunk_count",
+        "file_path",
+        "uploaded_at",
+        "processed_at",
+        "content",
+        "chunks",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        # Documents come from uploads and crawls, which store the original and extract its text.
+        return False
+
+    @admin.display(description="Bot", ordering="bot__name")
+    def bot_link(self, obj: Document) -> str:
+        return change_link(obj.bot)
+
+    @admin.display(description="Owner", ordering="bot__user__email")
+    def owner(self, obj: Document) -> str:
+        return change_link(obj.bot.user, obj.bot.user.email)
+
+    @admin.display(description="Size", ordering="size")
+    def size_display(self, obj: Document) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description="Chunks")
+    def chunk_count(self, obj: Document) -> int:
+        return len(obj.chunks or [])
