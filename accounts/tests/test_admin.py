@@ -1,0 +1,71 @@
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.tests.admin_smoke import AdminSmoke, today
+from accounts.tests.factories import UserFactory
+from bots.tests.factories import BotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TestUserAdmin(AdminSmoke):
+    model = User
+    changelist_queries = 7
+
+    def make(self, **kwargs):
+        user = UserFactory(**kwargs)
+        BotFactory.create_batch(2, user=user)
+        return user
+
+    def search_term(self, obj):
+        return obj.email
+
+    def filters_matching(self, obj):
+        now = timezone.now()
+        return [
+            {"is_staff__exact": "0"},
+            {"is_active__exact": "1"},
+            {"created_at__year": str(now.year), "created_at__month": str(now.month)},
+            {"created_at__gte": today()},
+            {"last_login__isnull": "True"},
+        ]
+
+
+def test_user_changelist_counts_and_links_their_bots(staff_client):
+    user = UserFactory()
+    BotFactory.create_batch(3, user=user)
+
+    response = staff_client.get("/admin/accounts/user/", {"q": user.email})
+
+    assert response.context["cl"].result_list[0].bots_count == 3
+    assert f'href="/admin/bots/bot/?user={user.pk}">3</a>' in response.content.decode()
+
+
+def test_user_change_page_links_every_related_table(staff_client):
+    user = UserFactory()
+    BotFactory.create_batch(2, user=user)
+
+    response = staff_client.get(f"/admin/accounts/user/{user.pk}/change/")
+
+    content = response.content.decode()
+    assert f'href="/admin/bots/bot/?user={user.pk}">2 bots</a>' in content
+    assert f'href="/admin/analytics/call/?user={user.pk}">0 calls</a>' in content
+    assert f'href="/admin/analytics/session/?user={user.pk}">0 sessions</a>' in content
+
+
+def test_staff_can_add_a_user_with_a_generated_local_id(staff_client):
+    response = staff_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "new.staff@example.com",
+            "usable_password": "true",
+            "password1": "c0rrect-h0rse",
+            "password2": "c0rrect-h0rse",
+        },
+    )
+
+    assert response.status_code == 302
+    created = User.objects.get(email="new.staff@example.com")
+    assert created.id.startswith("local_c")
+    assert created.check_password("c0rrect-h0rse")

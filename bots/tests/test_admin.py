@@ -1,0 +1,117 @@
+import pytest
+from django.contrib.admin.utils import quote
+from django.utils import timezone
+
+from accounts.tests.admin_smoke import AdminSmoke, today
+from analytics.tests.factories import CallFactory, SessionFactory
+from bots.models import Bot
+from bots.tests.factories import BotFactory
+from documents.tests.factories import DocumentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TestBotAdmin(AdminSmoke):
+    model = Bot
+    changelist_queries = 8
+
+    def make(self, **kwargs):
+        bot = BotFactory(active=True, rag_enabled=True, rag_source_type="FILES", **kwargs)
+        DocumentFactory(bot=bot)
+        CallFactory(bot=bot)
+        SessionFactory(bot=bot)
+        return bot
+
+    def search_term(self, obj):
+        return obj.uuid
+
+    def filters_matching(self, obj):
+        now = timezone.now()
+        return [
+            {"status__exact": "ACTIVE"},
+            {"position__exact": "RIGHT"},
+            {"theme__exact": "LIGHT"},
+            {"rag_enabled__exact": "1"},
+            {"rag_source_type__exact": "FILES"},
+            {"language": "en"},
+            {"activated_at__isnull": "False"},
+            {"activation_scheduled_at__gte": today()},
+            {"created_at__year": str(now.year), "created_at__month": str(now.month), "created_at__day": str(now.day)},
+            {"user": obj.user_id},
+        ]
+
+
+@pytest.mark.parametrize("term", ["name", "owner_email", "owner_id", "assistant_id"])
+def test_bot_search_by(staff_client, term):
+    bot, other = BotFactory(active=True, name="Aurora concierge"), BotFactory(active=True)
+    value = {
+        "name": bot.name,
+        "owner_email": bot.user.email,
+        "owner_id": bot.user.pk,
+        "assistant_id": bot.vapi_assistant_id,
+    }[term]
+
+    response = staff_client.get("/admin/bots/bot/", {"q": value})
+
+    assert list(response.context["cl"].result_list) == [bot]
+    assert other not in response.context["cl"].result_list
+
+
+def test_bot_changelist_shows_counts_with_links_and_owner(staff_client):
+    bot = BotFactory(active=True)
+    DocumentFactory.create_batch(3, bot=bot)
+    CallFactory.create_batch(2, bot=bot)
+
+    response = staff_client.get("/admin/bots/bot/", {"q": bot.uuid})
+
+    content = response.content.decode()
+    assert f'href="/admin/documents/document/?bot={bot.pk}">3</a>' in content
+    assert f'href="/admin/analytics/call/?bot={bot.pk}">2</a>' in content
+    assert f'href="/admin/analytics/session/?bot={bot.pk}">0</a>' in content
+    assert f'href="/admin/accounts/user/{quote(bot.user.pk)}/change/">{bot.user.email}</a>' in content
+
+
+def test_documents_are_inline_under_their_bot(staff_client):
+    bot = BotFactory()
+    documents = DocumentFactory.create_batch(2, bot=bot)
+
+    response = staff_client.get(f"/admin/bots/bot/{bot.pk}/change/")
+
+    inline = response.context["inline_admin_formsets"][0]
+    assert inline.formset.model._meta.db_table == "documents"
+    assert {form.instance for form in inline.formset.forms} == set(documents)
+
+
+def test_external_ids_and_timestamps_are_read_only(staff_client):
+    bot = BotFactory(active=True)
+    original = {"uuid": bot.uuid, "vapi_assistant_id": bot.vapi_assistant_id, "created_at": bot.created_at}
+
+    response = staff_client.post(
+        f"/admin/bots/bot/{bot.pk}/change/",
+        {
+            "uuid": "forged",
+            "vapi_assistant_id": "forged",
+            "created_at": "2001-01-01 00:00:00",
+            "name": "Renamed",
+            "status": bot.status,
+            "welcome_message": bot.welcome_message,
+            "system_prompt": bot.system_prompt,
+            "language": bot.language,
+            "voice": bot.voice,
+            "position": bot.position,
+            "theme": bot.theme,
+            "activation_scheduled_at_0": "2026-01-01",
+            "activation_scheduled_at_1": "00:00:00",
+            "documents-TOTAL_FORMS": "0",
+            "documents-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    bot.refresh_from_db()
+    assert bot.name == "Renamed"
+    assert {"uuid": bot.uuid, "vapi_assistant_id": bot.vapi_assistant_id, "created_at": bot.created_at} == original
+
+
+def test_bots_are_not_added_through_the_admin(staff_client):
+    assert staff_client.get("/admin/bots/bot/add/").status_code == 403

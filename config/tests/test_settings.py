@@ -1,0 +1,53 @@
+"""Settings as a deployment sees them: each case runs manage.py in a fresh process with its own environment."""
+
+import secrets
+
+import pytest
+
+from config.tests.processes import manage
+
+pytestmark = pytest.mark.slow
+
+PRINT_SETTINGS = "from django.conf import settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.TIME_ZONE)"
+PRODUCTION = {
+    "DATABASE_URL": "postgresql://app:secret@db.example.postgres.database.azure.com:5432/voicebot?sslmode=require",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "bots.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://bots.example.com",
+    "BEHIND_PROXY": "true",
+}
+
+
+def test_without_any_configuration_it_is_the_sqlite_quick_start_in_debug():
+    result = manage("shell", "--verbosity", "0", "-c", PRINT_SETTINGS)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "UTC"]
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = manage("check", DATABASE_URL=PRODUCTION["DATABASE_URL"])
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_explicitly_off():
+    result = manage("check", DEBUG="false")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_defaults_off_once_a_database_url_is_configured():
+    result = manage("shell", "--verbosity", "0", "-c", PRINT_SETTINGS, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "config.postgresql", "UTC"]
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
