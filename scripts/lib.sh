@@ -1,0 +1,112 @@
+# Shared by scripts/run and scripts/test (sourced, not run). Works on a fresh Debian machine, as root or not.
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "'$*' needs root: run it as root, or install what it installs yourself"
+    fi
+}
+
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "cannot install $* (no apt-get): install it yourself"
+    log "Installing $* (apt-get)"
+    if [ -z "${_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _APT_UPDATED=1; fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# ensure_venv REQUIREMENTS_FILE: .venv with Python >= 3.11 and the pinned requirements installed.
+ensure_venv() {
+    local requirements=$1 python=${PYTHON:-python3}
+    if [ ! -x .venv/bin/python ]; then
+        command -v "$python" >/dev/null 2>&1 || die "$python not found: install Python 3.11 or newer"
+        "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || die "Python 3.11 or newer is required ($python is $("$python" -V 2>&1))"
+        log "Creating .venv with $("$python" -V 2>&1)"
+        if ! "$python" -m venv .venv 2>/dev/null; then
+            rm -rf .venv
+            # Debian ships venv support in a separate package.
+            apt_install "python3-venv"
+            "$python" -m venv .venv || die "could not create a virtual environment with $python"
+        fi
+    fi
+    # Reinstall only when a requirements file changed.
+    local stamp
+    stamp=".venv/.installed-$(basename "$requirements")-$(cat requirements*.txt | sha256sum | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+        log "Installing $requirements into .venv"
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+        rm -f .venv/.installed-"$(basename "$requirements")"-*
+        touch "$stamp"
+    fi
+}
+
+_tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+_start_local_clusters() {
+    command -v pg_lsclusters >/dev/null 2>&1 || return 1
+    local version cluster port status
+    while read -r version cluster port status _; do
+        if [ "$port" = 5432 ] && [ "$status" != online ]; then
+            log "Starting PostgreSQL $version/$cluster"
+            as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start \
+                || as_root pg_ctlcluster "$version" "$cluster" start
+        fi
+    done < <(pg_lsclusters --no-header 2>/dev/null)
+}
+
+_wait_for_port() {
+    for _ in $(seq 1 60); do _tcp_open 127.0.0.1 5432 && return 0; sleep 0.5; done
+    return 1
+}
+
+# Can this URL log in? (uses the venv's psycopg)
+_can_connect() {
+    .venv/bin/python - "$1" <<'PY' >/dev/null 2>&1
+import sys, psycopg
+psycopg.connect(sys.argv[1], connect_timeout=5).close()
+PY
+}
+
+# ensure_postgres: exports DATABASE_URL for a PostgreSQL server on 127.0.0.1:5432 whose role may create
+# databases (pytest-django creates test_voicebot). Uses a server that is already there; otherwise installs
+# (apt-get) and starts one. A DATABASE_URL already in the environment is used as it is.
+ensure_postgres() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        case "$DATABASE_URL" in postgres://* | postgresql://*) ;; *) die "DATABASE_URL must name a PostgreSQL server for the tests" ;; esac
+        log "Using the PostgreSQL server of DATABASE_URL"
+        return
+    fi
+    if ! _tcp_open 127.0.0.1 5432; then
+        _start_local_clusters || true
+        if ! _wait_for_port; then
+            command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql
+            _start_local_clusters || die "PostgreSQL is installed but no cluster on port 5432 could be started"
+            _wait_for_port || die "PostgreSQL does not answer on 127.0.0.1:5432"
+        fi
+    fi
+    local trusted="postgres://postgres@127.0.0.1:5432/postgres"
+    if _can_connect "$trusted"; then
+        export DATABASE_URL="postgres://postgres@127.0.0.1:5432/voicebot"
+        log "Using PostgreSQL on 127.0.0.1:5432 as postgres"
+        return
+    fi
+    # A server that wants passwords (Debian's default for TCP): a role of our own, made over the local socket.
+    local url="postgres://voicebot:voicebot@127.0.0.1:5432/postgres"
+    if ! _can_connect "$url"; then
+        command -v psql >/dev/null 2>&1 || die "PostgreSQL on 127.0.0.1:5432 refused user postgres and no psql is here to create a role"
+        log "Creating the role voicebot (CREATEDB) on the local PostgreSQL"
+        as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q -c \
+            "DO \$\$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'voicebot') THEN
+                    CREATE ROLE voicebot LOGIN CREATEDB PASSWORD 'voicebot';
+                END IF;
+             END \$\$;" \
+            || die "could not create the role voicebot; set DATABASE_URL to a PostgreSQL role that may create databases"
+        _can_connect "$url" || die "the role voicebot cannot log into PostgreSQL on 127.0.0.1:5432"
+    fi
+    export DATABASE_URL="postgres://voicebot:voicebot@127.0.0.1:5432/voicebot"
+    log "Using PostgreSQL on 127.0.0.1:5432 as voicebot"
+}
