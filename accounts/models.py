@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True, max_length=254)
     first_name = models.CharField(max_length=150, null=True, blank=True, db_column="firstName")
     last_name = models.CharField(max_length=150, null=True, blank=True, db_column="lastName")
-    image_url = models.URLField(max_length=2048, null=True, blank=True, db_column="imageUrl")
+    image_url = models.URLField("image URL", max_length=2048, null=True, blank=True, db_column="imageUrl")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False, db_column="createdAt")
     updated_at = models.DateTimeField(auto_now=True, db_column="updatedAt")
 

@@ -19,7 +19,7 @@ class Session(models.Model):
     """One visitor's conversation with a bot through the embedded widget."""
 
     id = models.CharField(primary_key=True, max_length=64, default=cuid, editable=False)
-    session_id = models.CharField(max_length=128, unique=True, db_column="sessionId")
+    session_id = models.CharField("session id", max_length=128, unique=True, db_column="sessionId")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions", db_column="userId"
     )
@@ -28,7 +28,7 @@ class Session(models.Model):
     end_time = models.DateTimeField(null=True, blank=True, db_column="endTime")
     user_agent = models.CharField(max_length=1024, null=True, blank=True, db_column="userAgent")
     ip_address = models.CharField(
-        max_length=45, null=True, blank=True, validators=[validate_ipv46_address], db_column="ipAddress"
+        "IP address", max_length=45, null=True, blank=True, validators=[validate_ipv46_address], db_column="ipAddress"
     )
     interactions = models.IntegerField(default=0, db_default=0)
 
@@ -58,8 +58,8 @@ class Call(models.Model):
     """A VAPI call: its cost, duration, transcript, recording and summary."""
 
     id = models.CharField(primary_key=True, max_length=64, default=cuid, editable=False)
-    vapi_call_id = models.CharField(max_length=100, unique=True, db_column="vapiCallId")
-    assistant_id = models.CharField(max_length=100, db_column="assistantId")
+    vapi_call_id = models.CharField("VAPI call id", max_length=100, unique=True, db_column="vapiCallId")
+    assistant_id = models.CharField("VAPI assistant id", max_length=100, db_column="assistantId")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calls", db_column="userId"
     )

@@ -44,6 +44,8 @@ class BotAdmin(BrowserAdmin):
         "id",
         "uuid",
         "owner",
+        # The lifecycle moves the status (activation, VAPI); a hand-set ACTIVE would have no assistant behind it.
+        "status",
         "vapi_assistant_id",
         "vapi_knowledge_base_id",
         "embed_code",

@@ -60,20 +60,22 @@ class Bot(models.Model):
         max_length=5, choices=Position.choices, default=Position.RIGHT, db_default=Position.RIGHT
     )
     theme = models.CharField(max_length=5, choices=Theme.choices, default=Theme.LIGHT, db_default=Theme.LIGHT)
-    rag_enabled = models.BooleanField(default=False, db_default=False, db_column="ragEnabled")
+    rag_enabled = models.BooleanField("RAG enabled", default=False, db_default=False, db_column="ragEnabled")
     rag_source_type = models.CharField(
-        max_length=5, choices=RagSourceType.choices, null=True, blank=True, db_column="ragSourceType"
+        "RAG source", max_length=5, choices=RagSourceType.choices, null=True, blank=True, db_column="ragSourceType"
     )
-    rag_url = models.URLField(max_length=2048, null=True, blank=True, db_column="ragUrl")
+    rag_url = models.URLField("RAG URL", max_length=2048, null=True, blank=True, db_column="ragUrl")
     status = models.CharField(
         max_length=10, choices=BotStatus.choices, default=BotStatus.PENDING, db_default=BotStatus.PENDING
     )
     embed_code = models.TextField(db_column="embedCode")
     documents_processed = models.IntegerField(default=0, db_default=0, db_column="documentsProcessed")
     vapi_assistant_id = models.CharField(
-        max_length=100, unique=True, null=True, blank=True, db_column="vapiAssistantId"
+        "VAPI assistant id", max_length=100, unique=True, null=True, blank=True, db_column="vapiAssistantId"
     )
-    vapi_knowledge_base_id = models.CharField(max_length=100, null=True, blank=True, db_column="vapiKnowledgeBaseId")
+    vapi_knowledge_base_id = models.CharField(
+        "VAPI knowledge base id", max_length=100, null=True, blank=True, db_column="vapiKnowledgeBaseId"
+    )
     local_files_stored = models.IntegerField(default=0, db_default=0, db_column="localFilesStored")
     local_storage_path = models.CharField(max_length=1024, null=True, blank=True, db_column="localStoragePath")
     activation_scheduled_at = models.DateTimeField(default=timezone.now, db_column="activationScheduledAt")

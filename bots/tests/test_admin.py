@@ -82,9 +82,10 @@ def test_documents_are_inline_under_their_bot(staff_client):
     assert {form.instance for form in inline.formset.forms} == set(documents)
 
 
-def test_external_ids_and_timestamps_are_read_only(staff_client):
+def test_external_ids_status_and_timestamps_are_read_only(staff_client):
     bot = BotFactory(active=True)
-    original = {"uuid": bot.uuid, "vapi_assistant_id": bot.vapi_assistant_id, "created_at": bot.created_at}
+    read_only = ("uuid", "status", "vapi_assistant_id", "created_at")
+    original = {field: getattr(bot, field) for field in read_only}
 
     response = staff_client.post(
         f"/admin/bots/bot/{bot.pk}/change/",
@@ -93,7 +94,7 @@ def test_external_ids_and_timestamps_are_read_only(staff_client):
             "vapi_assistant_id": "forged",
             "created_at": "2001-01-01 00:00:00",
             "name": "Renamed",
-            "status": bot.status,
+            "status": "FAILED",
             "welcome_message": bot.welcome_message,
             "system_prompt": bot.system_prompt,
             "language": bot.language,
@@ -110,7 +111,7 @@ def test_external_ids_and_timestamps_are_read_only(staff_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     bot.refresh_from_db()
     assert bot.name == "Renamed"
-    assert {"uuid": bot.uuid, "vapi_assistant_id": bot.vapi_assistant_id, "created_at": bot.created_at} == original
+    assert {field: getattr(bot, field) for field in read_only} == original
 
 
 def test_bots_are_not_added_through_the_admin(staff_client):
