@@ -43,13 +43,16 @@ ensure_venv() {
     fi
 }
 
+# The port of the local PostgreSQL server to use or start (5432 unless TEST_PG_PORT says otherwise).
+PG_PORT=${TEST_PG_PORT:-5432}
+
 _tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 _start_local_clusters() {
     command -v pg_lsclusters >/dev/null 2>&1 || return 1
     local version cluster port status
     while read -r version cluster port status _; do
-        if [ "$port" = 5432 ] && [ "$status" != online ]; then
+        if [ "$port" = "$PG_PORT" ] && [ "$status" != online ]; then
             log "Starting PostgreSQL $version/$cluster"
             as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start \
                 || as_root pg_ctlcluster "$version" "$cluster" start
@@ -58,7 +61,7 @@ _start_local_clusters() {
 }
 
 _wait_for_port() {
-    for _ in $(seq 1 60); do _tcp_open 127.0.0.1 5432 && return 0; sleep 0.5; done
+    for _ in $(seq 1 60); do _tcp_open 127.0.0.1 "$PG_PORT" && return 0; sleep 0.5; done
     return 1
 }
 
@@ -70,7 +73,7 @@ psycopg.connect(sys.argv[1], connect_timeout=5).close()
 PY
 }
 
-# ensure_postgres: exports DATABASE_URL for a PostgreSQL server on 127.0.0.1:5432 whose role may create
+# ensure_postgres: exports DATABASE_URL for a PostgreSQL server on 127.0.0.1:$PG_PORT whose role may create
 # databases (pytest-django creates test_voicebot). Uses a server that is already there; otherwise installs
 # (apt-get) and starts one. A DATABASE_URL already in the environment is used as it is.
 ensure_postgres() {
@@ -79,34 +82,34 @@ ensure_postgres() {
         log "Using the PostgreSQL server of DATABASE_URL"
         return
     fi
-    if ! _tcp_open 127.0.0.1 5432; then
+    if ! _tcp_open 127.0.0.1 "$PG_PORT"; then
         _start_local_clusters || true
         if ! _wait_for_port; then
             command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql
-            _start_local_clusters || die "PostgreSQL is installed but no cluster on port 5432 could be started"
-            _wait_for_port || die "PostgreSQL does not answer on 127.0.0.1:5432"
+            _start_local_clusters || die "PostgreSQL is installed but no cluster on port $PG_PORT could be started"
+            _wait_for_port || die "PostgreSQL does not answer on 127.0.0.1:$PG_PORT"
         fi
     fi
-    local trusted="postgres://postgres@127.0.0.1:5432/postgres"
+    local trusted="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
     if _can_connect "$trusted"; then
-        export DATABASE_URL="postgres://postgres@127.0.0.1:5432/voicebot"
-        log "Using PostgreSQL on 127.0.0.1:5432 as postgres"
+        export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/voicebot"
+        log "Using PostgreSQL on 127.0.0.1:$PG_PORT as postgres"
         return
     fi
     # A server that wants passwords (Debian's default for TCP): a role of our own, made over the local socket.
-    local url="postgres://voicebot:voicebot@127.0.0.1:5432/postgres"
+    local url="postgres://voicebot:voicebot@127.0.0.1:$PG_PORT/postgres"
     if ! _can_connect "$url"; then
-        command -v psql >/dev/null 2>&1 || die "PostgreSQL on 127.0.0.1:5432 refused user postgres and no psql is here to create a role"
+        command -v psql >/dev/null 2>&1 || die "PostgreSQL on 127.0.0.1:$PG_PORT refused user postgres and no psql is here to create a role"
         log "Creating the role voicebot (CREATEDB) on the local PostgreSQL"
-        as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q -c \
+        as_root runuser -u postgres -- psql -p "$PG_PORT" -v ON_ERROR_STOP=1 -q -c \
             "DO \$\$ BEGIN
                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'voicebot') THEN
                     CREATE ROLE voicebot LOGIN CREATEDB PASSWORD 'voicebot';
                 END IF;
              END \$\$;" \
             || die "could not create the role voicebot; set DATABASE_URL to a PostgreSQL role that may create databases"
-        _can_connect "$url" || die "the role voicebot cannot log into PostgreSQL on 127.0.0.1:5432"
+        _can_connect "$url" || die "the role voicebot cannot log into PostgreSQL on 127.0.0.1:$PG_PORT"
     fi
-    export DATABASE_URL="postgres://voicebot:voicebot@127.0.0.1:5432/voicebot"
-    log "Using PostgreSQL on 127.0.0.1:5432 as voicebot"
+    export DATABASE_URL="postgres://voicebot:voicebot@127.0.0.1:$PG_PORT/voicebot"
+    log "Using PostgreSQL on 127.0.0.1:$PG_PORT as voicebot"
 }
