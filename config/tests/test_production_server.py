@@ -1,0 +1,95 @@
+"""The Procfile's web process as production runs it: gunicorn, DEBUG off, PostgreSQL, collected static files
+served by whitenoise with far-future caching."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from django.db import connection
+
+from config.tests.processes import ROOT, clean_env, free_port, manage
+
+# django_db: so that pytest-django sets the test database up even when this module runs alone.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict  # the test database (test_…), already migrated
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def production_server(django_db_setup, tmp_path_factory):
+    """One gunicorn for the module, on the (migrated) test database."""
+    tmp_path = tmp_path_factory.mktemp("production")
+    env = {
+        "DATABASE_URL": _database_url(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "bots.example.com",
+        "BEHIND_PROXY": "true",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    collected = manage("collectstatic", "--noinput", "-v", "0", **env)
+    assert collected.returncode == 0, collected.stderr
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=clean_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}",
+        # What the TLS-terminating proxy in front of it sends.
+        headers={"Host": "bots.example.com", "X-Forwarded-Proto": "https"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.get("/api/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(server.stdout.read().decode()) from None
+                time.sleep(0.2)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_gunicorn_serves_health_admin_and_hashed_static_files(production_server):
+    health = production_server.get("/api/health")
+    assert health.status_code == 200
+    assert health.json()["environment"]["nodeEnv"] == "production"
+
+    login = production_server.get("/admin/login/")
+    assert login.status_code == 200
+    assert login.headers["strict-transport-security"].startswith("max-age=31536000")
+    stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login.text).group(1)
+
+    css = production_server.get(stylesheet)
+    assert css.status_code == 200
+    assert "max-age=315360000" in css.headers["cache-control"]  # whitenoise: immutable, hashed name
+
+
+def test_plain_http_is_redirected_to_https_except_the_health_probe(production_server):
+    plain = {"X-Forwarded-Proto": "http"}
+
+    assert production_server.get("/admin/login/", headers=plain).status_code == 301
+    assert production_server.get("/api/health", headers=plain).status_code == 200
+
+
+def test_unknown_host_is_refused(production_server):
+    assert production_server.get("/api/health", headers={"Host": "evil.example"}).status_code == 400
