@@ -51,21 +51,6 @@ class DocumentAdmin(BrowserAdmin):
     date_hierarchy = "uploaded_at"
     changelist_defer = _LARGE_COLUMNS
     autocomplete_fields = ("bot",)
-    readonly_fields = (
-        "id",
-        "bot_link",
-        "owner",
-        "type",
-        "size",
-        "pages",
-        "word_count",
-        "chunk_count",
-        "file_path",
-        "uploaded_at",
-        "processed_at",
-        "content",
-        "chunks",
-    )
     fields = (
         "id",
         "bot_link",
@@ -82,6 +67,8 @@ class DocumentAdmin(BrowserAdmin):
         "content",
         "chunks",
     )
+    # Everything but the name comes from the upload and its processing.
+    readonly_fields = tuple(field for field in fields if field != "name")
 
     def has_add_permission(self, request) -> bool:
         # Documents come from uploads and crawls, which store the original and extract its text.

@@ -6,8 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
@@ -48,3 +51,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(argv: list[str], *, port: int, headers: dict[str, str] | None = None, **variables: str):
+    """Start ``argv`` (a web server listening on ``port``) from the project root; yield an httpx client for it
+    once it answers; stop it afterwards. A server that dies or never answers fails with its own output."""
+    server = subprocess.Popen(
+        argv, cwd=ROOT, env=clean_env(**variables), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers or {})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.get("/api/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    raise AssertionError(server.communicate()[0].decode()) from None
+                time.sleep(0.2)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 from django.db import connection
 
-from config.tests.processes import ROOT, clean_env, free_port, manage
+from config.tests.processes import free_port, manage, serving
 
 # django_db: so that pytest-django sets the test database up even when this module runs alone.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -40,33 +37,11 @@ def production_server(django_db_setup, tmp_path_factory):
     assert collected.returncode == 0, collected.stderr
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env=clean_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}",
-        # What the TLS-terminating proxy in front of it sends.
-        headers={"Host": "bots.example.com", "X-Forwarded-Proto": "https"},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.get("/api/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stdout.read().decode()) from None
-                time.sleep(0.2)
+    gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    # What the TLS-terminating proxy in front of it sends.
+    proxy_headers = {"Host": "bots.example.com", "X-Forwarded-Proto": "https"}
+    with serving(gunicorn, port=port, headers=proxy_headers, **env) as client:
         yield client
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_gunicorn_serves_health_admin_and_hashed_static_files(production_server):
