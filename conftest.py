@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import secrets
+
 import pytest
 
-pytest.register_assert_rewrite("accounts.tests.admin_smoke")
+pytest.register_assert_rewrite("accounts.tests.admin_smoke", "accounts.tests.scoping")
 
+import jwt  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from django.db import connection  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+TEST_KEY_ID = "ins_test"
+WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0zMi1ieXRlcyEhIQ=="
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -16,6 +26,79 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"{connection.vendor}: run `bash scripts/test`, or set DATABASE_URL=postgres://… before pytest.",
             returncode=3,
         )
+
+
+# --- Clerk: a signing key of our own, configured as the verification key -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def clerk_private_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_pem(key: rsa.RSAPrivateKey) -> str:
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+@pytest.fixture(autouse=True)
+def clerk_settings(settings, clerk_private_key):
+    """Every test starts with Clerk configured as in production, minus the network: the PEM key is ours, no
+    Backend API, no origin or issuer checks, and a known webhook secret."""
+    settings.CLERK_JWT_KEY = public_pem(clerk_private_key)
+    settings.CLERK_JWKS_URL = ""
+    settings.CLERK_SECRET_KEY = ""
+    settings.CLERK_AUTHORIZED_PARTIES = []
+    settings.CLERK_ISSUER = ""
+    settings.CLERK_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return settings
+
+
+@pytest.fixture
+def make_token(clerk_private_key):
+    """``make_token(user_or_id, **claims)``: a Clerk-style RS256 session token; ``None`` drops a claim."""
+
+    def make(subject, *, key=None, algorithm="RS256", headers=None, **claims) -> str:
+        now = datetime.datetime.now(tz=datetime.UTC)
+        payload = {
+            "sub": getattr(subject, "pk", subject),
+            "sid": f"sess_{secrets.token_hex(6)}",
+            "iat": now,
+            "nbf": now,
+            "exp": now + datetime.timedelta(minutes=1),
+            "iss": "https://clerk.example.test",
+            "azp": "https://app.example.test",
+            **claims,
+        }
+        payload = {name: value for name, value in payload.items() if value is not None}
+        return jwt.encode(
+            payload, key or clerk_private_key, algorithm=algorithm, headers={"kid": TEST_KEY_ID, **(headers or {})}
+        )
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(make_token):
+    """``client_for(user)``: an API client that sends the user's session token, as the frontend does."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user)}")
+        return client
+
+    return make
+
+
+# --- Users ----------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -13,6 +13,11 @@ from django.utils import timezone
 
 from accounts.ids import local_user_id
 
+# The email column is unique and required, but Clerk may not tell us the address yet (the Backend API is not
+# configured or did not answer, or the account signs in with a phone number). Until it does, the user gets an
+# address of their own under .invalid, a top-level domain reserved never to resolve (RFC 2606).
+PLACEHOLDER_EMAIL_DOMAIN = "users.clerk.invalid"
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -54,6 +59,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     image_url = models.URLField("image URL", max_length=2048, null=True, blank=True, db_column="imageUrl")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False, db_column="createdAt")
     updated_at = models.DateTimeField(auto_now=True, db_column="updatedAt")
+    # Clerk's own updated_at of the profile we hold: older webhook deliveries are ignored.
+    clerk_updated_at = models.DateTimeField(null=True, blank=True, editable=False, db_column="clerkUpdatedAt")
 
     # Django's own columns, named in the table's camelCase.
     last_login = models.DateTimeField(blank=True, null=True, db_column="lastLogin")
@@ -83,6 +90,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def has_placeholder_email(self) -> bool:
+        """True until Clerk has told us the user's address."""
+        return self.email.endswith("@" + PLACEHOLDER_EMAIL_DOMAIN)
 
     def get_full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -38,6 +40,39 @@ def _iso(moment) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+_HEALTH_RESPONSE = inline_serializer(
+    "HealthResponse",
+    {
+        "success": serializers.BooleanField(),
+        "status": serializers.ChoiceField(["healthy", "unhealthy"]),
+        "timestamp": serializers.DateTimeField(),
+        "database": inline_serializer(
+            "HealthDatabase",
+            {
+                "connection": serializers.BooleanField(),
+                "health": serializers.BooleanField(),
+                "message": serializers.CharField(),
+                "circuitBreaker": inline_serializer(
+                    "HealthCircuitBreaker",
+                    {
+                        "state": serializers.ChoiceField(["CLOSED", "OPEN"]),
+                        "failures": serializers.IntegerField(),
+                        "lastFailureTime": serializers.DateTimeField(allow_null=True),
+                    },
+                ),
+            },
+        ),
+        "environment": inline_serializer(
+            "HealthEnvironment",
+            {
+                "nodeEnv": serializers.ChoiceField(["development", "production"]),
+                "databaseUrl": serializers.ChoiceField(["configured", "missing"]),
+            },
+        ),
+    },
+)
+
+
 class HealthView(APIView):
     """Whether this process is up and the database answers. Public: it reveals no configuration."""
 
@@ -45,6 +80,7 @@ class HealthView(APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
 
+    @extend_schema(responses={200: _HEALTH_RESPONSE, 503: _HEALTH_RESPONSE}, auth=[])
     def get(self, request: Request) -> Response:
         now = timezone.now()
         healthy = database_is_reachable()

@@ -59,7 +59,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Ours, lowest layer first: accounts <- bots <- documents, analytics.
     "accounts",
     "bots",
@@ -70,6 +73,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can answer with an error page: under /api/ every error is JSON.
+    "accounts.errors.ApiErrorMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,15 +167,69 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# --- Django REST framework ------------------------------------------------------------------------------------
+# --- Django REST framework and OpenAPI ------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Clerk session tokens for the frontend and the API; Django's session for the admin, the browsable API and
+    # the dashboard pages.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ClerkAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Seconds a client is told to wait (Retry-After) when the database does not answer.
+API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=5)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Voice Bot API",
+    "DESCRIPTION": (
+        "Voice bots on VAPI for any website. Errors are always "
+        '`{"success": false, "error": "<message>"}` with the HTTP status that fits.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served by whitenoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- CORS -----------------------------------------------------------------------------------------------------
+
+# The API answers cross-origin requests only from these origins (the frontend's)...
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # cross-origin callers send a bearer token, never our cookies
+# ...except the public routes that the widget calls from any customer's site (see accounts/apps.py).
+CORS_PUBLIC_URLS_REGEX = r"^/api/(bots/status/[^/]+|config|vapi/navigation|analytics/sessions(/.*)?|widget/.*)$"
+
+# --- Clerk (sign-in) ------------------------------------------------------------------------------------------
+
+# Verification key for session tokens: the PEM public key (networkless; literal "\n" accepted), or the JWKS URL
+# of the Clerk Frontend API (https://<frontend-api>/.well-known/jwks.json). The PEM wins when both are set.
+CLERK_JWT_KEY = env.str("CLERK_JWT_KEY", default="")
+CLERK_JWKS_URL = env.str("CLERK_JWKS_URL", default="")
+CLERK_JWKS_CACHE_SECONDS = env.int("CLERK_JWKS_CACHE_SECONDS", default=3600)
+# An unknown key id refetches the JWKS, at most this often (a rotated key is picked up; random ids are not a DoS).
+CLERK_JWKS_MIN_REFETCH_SECONDS = env.float("CLERK_JWKS_MIN_REFETCH_SECONDS", default=5.0)
+# Checked when set: the token's azp (the frontend origin that got it) and iss (the Clerk Frontend API URL).
+CLERK_AUTHORIZED_PARTIES: list[str] = env.list("CLERK_AUTHORIZED_PARTIES", default=[])
+CLERK_ISSUER = env.str("CLERK_ISSUER", default="")
+# Backend API, for the profile (email, names, image) of a user's first request.
+CLERK_SECRET_KEY = env.str("CLERK_SECRET_KEY", default="")
+CLERK_API_URL = env.str("CLERK_API_URL", default="https://api.clerk.com/v1")
+CLERK_API_TIMEOUT = env.float("CLERK_API_TIMEOUT", default=2.0)
+# Svix signing secret (whsec_…) of the Clerk webhook endpoint.
+CLERK_WEBHOOK_SECRET = env.str("CLERK_WEBHOOK_SECRET", default="")
+# `manage.py dev_token` keeps its key pair here; it is used only while DEBUG is on and no key is configured.
+CLERK_DEV_KEY_DIR = env.path("CLERK_DEV_KEY_DIR", default=BASE_DIR / "var" / "dev-clerk")
 
 # --- Celery: tasks run eagerly, in-process, when no broker is configured (the quick start needs no Redis) -------
 

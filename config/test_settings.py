@@ -20,6 +20,7 @@ STORAGES = {
 }
 # Static files come from the apps' folders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False
 CELERY_BROKER_URL = ""

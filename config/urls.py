@@ -1,11 +1,20 @@
 """Root URLs. API paths keep the original app's exact spelling (no trailing slash)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.errors import api_not_found
 from config.health import HealthView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("accounts.urls")),
+    # Last: any other path under /api/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^api/", api_not_found),
 ]
+
+handler500 = "accounts.errors.server_error"

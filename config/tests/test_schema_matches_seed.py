@@ -132,9 +132,10 @@ SEED: dict[str, list[Column]] = {
     ],
 }
 
-# Columns the original did not have. Users: what Django needs for staff to log into the admin.
+# Columns the original did not have. Users: what Django needs for staff to log into the admin, and Clerk's
+# updated_at of the profile we hold (webhook deliveries that arrive out of order are ignored by it).
 ADDED_COLUMNS: dict[str, set[str]] = {
-    "users": {"password", "lastLogin", "isSuperuser", "isStaff", "isActive"},
+    "users": {"password", "lastLogin", "isSuperuser", "isStaff", "isActive", "clerkUpdatedAt"},
     "bots": set(),
     "documents": set(),
     "sessions": set(),

@@ -1,0 +1,90 @@
+"""Try the API without a Clerk account (development only).
+
+    python manage.py dev_token ada@example.com            # prints a session token for that user
+    curl -H "Authorization: Bearer $(python manage.py dev_token ada@example.com)" localhost:8000/api/me
+
+The first run makes an RSA key pair in CLERK_DEV_KEY_DIR (var/dev-clerk/, git-ignored). While DEBUG is on and
+neither CLERK_JWT_KEY nor CLERK_JWKS_URL is set, the server verifies tokens with that key; it never does with
+DEBUG off, and this command refuses to run then.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import secrets
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from accounts.ids import cuid
+from accounts.models import User
+from accounts.tokens import DEV_KEY_ID
+
+
+def development_private_key(directory: Path) -> rsa.RSAPrivateKey:
+    """The development key pair, made on first use (private key readable by its owner only)."""
+    private_path, public_path = directory / "private.pem", directory / "public.pem"
+    if private_path.is_file():
+        return serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    directory.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_pem)
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return key
+
+
+class Command(BaseCommand):
+    help = "Print a Clerk-style session token for a local user (DEBUG only), to try the API without Clerk."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("user", help="an email address (the user is created if new) or an existing user id")
+        parser.add_argument("--minutes", type=int, default=60, help="lifetime of the token (default 60)")
+
+    def handle(self, *args, user: str, minutes: int, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("dev_token only runs with DEBUG on: in production, tokens come from Clerk.")
+        if settings.CLERK_JWT_KEY or settings.CLERK_JWKS_URL:
+            self.stderr.write(
+                "Note: CLERK_JWT_KEY or CLERK_JWKS_URL is set, so the server verifies tokens with that key and "
+                "will refuse this one. Unset them to use the development key."
+            )
+        account = self._user(user)
+        key = development_private_key(Path(settings.CLERK_DEV_KEY_DIR))
+        now = datetime.datetime.now(tz=datetime.UTC)
+        claims = {
+            "sub": account.pk,
+            "sid": f"sess_dev_{secrets.token_hex(8)}",
+            "iat": now,
+            "nbf": now,
+            "exp": now + datetime.timedelta(minutes=minutes),
+            "iss": settings.CLERK_ISSUER or "http://localhost:8000/dev-clerk",
+        }
+        if settings.CLERK_AUTHORIZED_PARTIES:
+            claims["azp"] = settings.CLERK_AUTHORIZED_PARTIES[0]
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": DEV_KEY_ID})
+        self.stderr.write(f"Token for {account.email} ({account.pk}), valid {minutes} minutes:")
+        self.stdout.write(token)
+
+    def _user(self, identifier: str) -> User:
+        existing = User.objects.filter(pk=identifier).first() or User.objects.filter(email=identifier).first()
+        if existing is not None:
+            return existing
+        try:
+            validate_email(identifier)
+        except ValidationError:
+            raise CommandError(f"No user {identifier!r}, and it is not an email address to create one with.") from None
+        return User.objects.create_user(email=identifier, id=f"user_dev_{cuid()}")

@@ -1,0 +1,79 @@
+"""Writes on users: the Clerk user sync (first request, webhooks) and deleting a user with all they own."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from accounts.clerk_api import ClerkProfile, fetch_user_profile
+from accounts.models import PLACEHOLDER_EMAIL_DOMAIN, User
+
+logger = logging.getLogger(__name__)
+
+
+def placeholder_email(user_id: str) -> str:
+    return f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
+
+
+def user_get_or_create_for_session(*, clerk_user_id: str) -> User:
+    """The user a verified session token names; created on their first request.
+
+    The profile comes from Clerk's Backend API when it is configured and answers, fetched outside any
+    transaction; otherwise the row starts with a placeholder email and the ``user.created`` webhook fills it.
+    """
+    user = User.objects.filter(pk=clerk_user_id).first()
+    if user is not None:
+        return user
+    return user_sync_from_clerk(
+        clerk_user_id=clerk_user_id, profile=fetch_user_profile(clerk_user_id) or ClerkProfile()
+    )
+
+
+@transaction.atomic
+def user_sync_from_clerk(*, clerk_user_id: str, profile: ClerkProfile) -> User:
+    """Create or update the user from Clerk's data. Idempotent, and safe against concurrent first requests and
+    webhook deliveries that are late, repeated or out of order: a profile older than the one stored (by Clerk's
+    ``updated_at``) changes nothing."""
+    # INSERT … ON CONFLICT DO NOTHING, then lock the row: two first requests at once cannot both insert.
+    # Clerk users never log in with a password: theirs is unusable.
+    new = User(id=clerk_user_id, email=placeholder_email(clerk_user_id), password=make_password(None))
+    User.objects.bulk_create([new], ignore_conflicts=True)
+    user = User.objects.select_for_update().get(pk=clerk_user_id)
+    if profile.updated_at and user.clerk_updated_at and profile.updated_at <= user.clerk_updated_at:
+        return user
+
+    email = user.email
+    if profile.email and profile.email != user.email:
+        if User.objects.filter(email=profile.email).exclude(pk=clerk_user_id).exists():
+            # Most likely a Clerk account deleted and re-created while its user.deleted event was lost.
+            logger.warning("User %s: email already belongs to another user; keeping %s", clerk_user_id, email)
+        else:
+            email = profile.email
+    user.email = email
+    user.first_name = profile.first_name
+    user.last_name = profile.last_name
+    user.image_url = profile.image_url
+    user.clerk_updated_at = profile.updated_at or user.clerk_updated_at
+    user.save(update_fields=["email", "first_name", "last_name", "image_url", "clerk_updated_at", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the user and everything they own: bots, documents and their stored files, sessions, calls."""
+    # documents owns the stored originals; the import stays inside the function (accounts is the lowest layer).
+    from documents.services import stored_files_delete_on_commit
+
+    stored_files_delete_on_commit(owner=user)
+    user.delete()
+
+
+def user_delete_from_clerk(*, clerk_user_id: str) -> bool:
+    """``user.deleted``: False when there is no such user (already deleted: a replay changes nothing)."""
+    user = User.objects.filter(pk=clerk_user_id).first()
+    if user is None:
+        return False
+    user_delete(user=user)
+    return True

@@ -1,0 +1,90 @@
+"""``POST /api/webhooks/clerk``: Clerk's user events, delivered by Svix.
+
+The signature (``svix-id``, ``svix-timestamp``, ``svix-signature`` over the raw body) is verified with the svix
+package before the body is parsed; a bad or missing signature, a stale timestamp or malformed JSON is a 400 and
+nothing is written. Svix retries anything that is not 2xx and may deliver late, twice or out of order: every
+effect is an idempotent upsert or delete keyed by the Clerk user id, ordered by Clerk's ``updated_at``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from svix.webhooks import Webhook, WebhookVerificationError
+
+from accounts.clerk_api import profile_from_user_json
+from accounts.errors import ServiceError, UnavailableError
+from accounts.services import user_delete_from_clerk, user_sync_from_clerk
+
+logger = logging.getLogger(__name__)
+
+USER_UPSERT_EVENTS = {"user.created", "user.updated"}
+
+
+def _user_id(data: Any) -> str:
+    user_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(user_id, str) or not user_id or len(user_id) > 191:
+        raise ServiceError("Malformed event: data.id is missing")
+    return user_id
+
+
+class ClerkWebhookView(APIView):
+    authentication_classes: list = []  # the Svix signature is the authentication
+    permission_classes = [AllowAny]
+    parser_classes: list = []  # the raw body is verified first, then parsed here
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: inline_serializer(
+                "ClerkWebhookResponse",
+                {
+                    "success": serializers.BooleanField(),
+                    "event": serializers.CharField(),
+                    "effect": serializers.CharField(),
+                },
+            ),
+            400: OpenApiResponse(description="Bad or missing signature, stale timestamp, malformed JSON"),
+            503: OpenApiResponse(description="CLERK_WEBHOOK_SECRET is not configured"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        secret = settings.CLERK_WEBHOOK_SECRET
+        if not secret:
+            raise UnavailableError("Clerk webhooks are not configured")
+        body = request.body
+        try:
+            Webhook(secret).verify(body, request.headers)
+        except (WebhookVerificationError, ValueError) as exc:
+            # svix raises ValueError, not WebhookVerificationError, for a signature without a version prefix.
+            logger.warning("Clerk webhook refused: %s", type(exc).__name__)
+            raise ServiceError("Invalid webhook signature") from None
+        try:
+            event = json.loads(body)
+        except ValueError:
+            raise ServiceError("Malformed JSON") from None
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise ServiceError("Malformed event: no type")
+
+        kind, data = event["type"], event.get("data")
+        if kind in USER_UPSERT_EVENTS:
+            user_id = _user_id(data)
+            user_sync_from_clerk(clerk_user_id=user_id, profile=profile_from_user_json(data))
+            effect = "upserted"
+        elif kind == "user.deleted":
+            effect = "deleted" if user_delete_from_clerk(clerk_user_id=_user_id(data)) else "already absent"
+        else:
+            effect = "ignored"  # other events are acknowledged so that Svix does not retry them
+        logger.info("Clerk webhook %s (%s): %s", kind, request.headers.get("svix-id", "?"), effect)
+        return Response({"success": True, "event": kind, "effect": effect})

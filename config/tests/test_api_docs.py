@@ -1,0 +1,57 @@
+"""OpenAPI is a tested artifact (STYLE.md 5), and CORS follows the contract."""
+
+import pytest
+from django.core.management import call_command
+
+
+def test_the_schema_builds_without_warnings_and_validates(tmp_path):
+    out = tmp_path / "schema.yml"
+
+    # --fail-on-warn turns any warning (an unresolvable serializer, an unknown authenticator) into a failure.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
+
+    schema = out.read_text()
+    assert "/api/me:" in schema
+    assert "/api/webhooks/clerk:" in schema
+    assert "ClerkSession:" in schema
+
+
+@pytest.mark.django_db
+def test_schema_endpoint_and_interactive_docs(client):
+    schema = client.get("/api/schema/", headers={"Accept": "application/vnd.oai.openapi+json"})
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Voice Bot API"
+
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "swagger-ui" in page
+    # Swagger UI's files are ours (drf-spectacular-sidecar, served by whitenoise), not a CDN's.
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/bots/status/0b6f7c2a-1111-4222-8333-944445555666", "/api/config", "/api/vapi/navigation"]
+)
+def test_public_widget_routes_answer_any_origin(client, path):
+    response = client.options(
+        path, headers={"Origin": "https://some-customer.example", "Access-Control-Request-Method": "POST"}
+    )
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "https://some-customer.example"
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert "authorization" in response["Access-Control-Allow-Headers"]
+
+
+def test_other_api_routes_answer_only_the_configured_origins(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.test"]
+    preflight = {"Access-Control-Request-Method": "GET"}
+
+    allowed = client.options("/api/me", headers={"Origin": "https://app.example.test", **preflight})
+    refused = client.options("/api/me", headers={"Origin": "https://evil.example", **preflight})
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.test"
+    assert "Access-Control-Allow-Origin" not in refused
