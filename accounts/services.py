@@ -62,11 +62,14 @@ def user_sync_from_clerk(*, clerk_user_id: str, profile: ClerkProfile) -> User:
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
-    """Delete the user and everything they own: bots, documents and their stored files, sessions, calls."""
-    # documents owns the stored originals; the import stays inside the function (accounts is the lowest layer).
+    """Delete the user and everything they own: bots (and their VAPI assistants, in the background), documents
+    and their stored files, sessions, calls."""
+    # The apps above own those: their imports stay inside the function (accounts is the lowest layer).
+    from bots.services import assistant_ids_delete_on_commit
     from documents.services import stored_files_delete_on_commit
 
     stored_files_delete_on_commit(owner=user)
+    assistant_ids_delete_on_commit(user.bots.values_list("vapi_assistant_id", flat=True))
     user.delete()
 
 

@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.admin_tools import BrowserAdmin, change_link, changelist_link, count_of
-from bots.models import Bot
+from accounts.errors import ServiceError
+from bots import services
+from bots.embed import public_base_url
+from bots.models import Bot, BotStatus
 
 
 @admin.register(Bot)
@@ -82,6 +85,23 @@ class BotAdmin(BrowserAdmin):
     )
     # Apps above this one add theirs (documents adds its inline), so that bots never imports them.
     inlines: list = []
+    actions = ["reactivate_failed"]
+
+    def save_model(self, request, obj: Bot, form, change: bool) -> None:
+        # Through the service, as an owner's edit: the embed code and the VAPI assistant follow the change.
+        changed = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
+        services.bot_update(bot=obj, data=changed, base_url=public_base_url(request))
+
+    @admin.action(description="Re-activate selected failed bots", permissions=["change"])
+    def reactivate_failed(self, request, queryset) -> None:
+        done = 0
+        for bot in queryset.filter(status=BotStatus.FAILED):
+            try:
+                services.bot_reactivate(bot=bot)
+                done += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{bot}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"Activation started again for {done} bot(s).", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         # Bots are created by their owners through the product, which builds the embed code and schedules the

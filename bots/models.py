@@ -80,6 +80,21 @@ class Bot(models.Model):
     local_storage_path = models.CharField(max_length=1024, null=True, blank=True, db_column="localStoragePath")
     activation_scheduled_at = models.DateTimeField(default=timezone.now, db_column="activationScheduledAt")
     activated_at = models.DateTimeField(null=True, blank=True, db_column="activatedAt")
+    # Beyond the original schema: the activation lifecycle's own record.
+    activation_started_at = models.DateTimeField(
+        null=True, blank=True, db_column="activationStartedAt", help_text="When the current or last attempt began."
+    )
+    activation_attempts = models.IntegerField(default=0, db_default=0, db_column="activationAttempts")
+    activation_error = models.TextField(
+        null=True, blank=True, db_column="activationError", help_text="Why the bot is FAILED."
+    )
+    vapi_sync_error = models.TextField(
+        "VAPI sync error",
+        null=True,
+        blank=True,
+        db_column="vapiSyncError",
+        help_text="Why the last change could not be sent to the VAPI assistant (the bot stays ACTIVE).",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False, db_column="createdAt")
     updated_at = models.DateTimeField(auto_now=True, db_column="updatedAt")
 
@@ -98,7 +113,7 @@ class Bot(models.Model):
                 name="bots_rag_source_type_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(documents_processed__gte=0, local_files_stored__gte=0),
+                condition=models.Q(documents_processed__gte=0, local_files_stored__gte=0, activation_attempts__gte=0),
                 name="bots_counters_not_negative",
             ),
         ]

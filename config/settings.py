@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     # Ours, lowest layer first: accounts <- bots <- documents, analytics.
     "accounts",
     "bots",
@@ -181,6 +182,7 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 # Seconds a client is told to wait (Retry-After) when the database does not answer.
 API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=5)
@@ -199,6 +201,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BotStatusEnum": ["pending", "activating", "active", "failed"],
+        "HealthStatusEnum": ["healthy", "unhealthy"],
+    },
 }
 
 # --- CORS -----------------------------------------------------------------------------------------------------
@@ -235,13 +241,44 @@ CLERK_DEV_KEY_DIR = env.path("CLERK_DEV_KEY_DIR", default=BASE_DIR / "var" / "de
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# Off: Celery cannot retry an eager task whose errors propagate, and a task's failure must not fail the web request
+# that queued it (the task records its own outcome; Celery logs the error).
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # First activations whose scheduled time has come (also those whose queued task was lost).
+    "activate-due-bots": {"task": "bots.tasks.activate_due_bots", "schedule": 60.0},
+    # Bots left in ACTIVATING by a worker that died.
+    "recover-stuck-activations": {"task": "bots.tasks.recover_stuck_activations", "schedule": 300.0},
+}
+
+# --- VAPI and the public address VAPI and the widget use ---------------------------------------------------------
+
+# The origin this app is reached at from the internet, e.g. https://bots.example.com. Embed codes and every URL
+# given to VAPI (webhook, knowledge base) are built from it; without it, embed codes use the request's host and
+# bots cannot be activated (VAPI would have nowhere to call).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+VAPI_PRIVATE_KEY = env.str("VAPI_PRIVATE_KEY", default="")
+VAPI_PUBLIC_KEY = env.str("VAPI_PUBLIC_KEY", default="")
+# The legacy /api/config route's default assistant (a demo bot on the landing page).
+VAPI_ASSISTANT_ID = env.str("VAPI_ASSISTANT_ID", default="")
+VAPI_BASE_URL = env.str("VAPI_BASE_URL", default="https://api.vapi.ai").rstrip("/")
+VAPI_TIMEOUT = env.float("VAPI_TIMEOUT", default=10.0)
+# Sent by VAPI as the x-vapi-secret header on every webhook and knowledge-base request; we compare it.
+VAPI_WEBHOOK_SECRET = env.str("VAPI_WEBHOOK_SECRET", default="")
+VAPI_MODEL_PROVIDER = env.str("VAPI_MODEL_PROVIDER", default="openai")
+VAPI_MODEL = env.str("VAPI_MODEL", default="gpt-4o-mini")
+VAPI_TRANSCRIBER_PROVIDER = env.str("VAPI_TRANSCRIBER_PROVIDER", default="deepgram")
+VAPI_TRANSCRIBER_MODEL = env.str("VAPI_TRANSCRIBER_MODEL", default="nova-2")
+# Activation: retries of a VAPI call that timed out or answered 429/5xx (backoff 10 s, 20 s, … up to 5 min), and
+# how long a bot may stay ACTIVATING before it is considered abandoned by its worker.
+BOT_ACTIVATION_MAX_RETRIES = env.int("BOT_ACTIVATION_MAX_RETRIES", default=5)
+BOT_ACTIVATION_STUCK_MINUTES = env.int("BOT_ACTIVATION_STUCK_MINUTES", default=30)
 
 # --- Logging --------------------------------------------------------------------------------------------------
 

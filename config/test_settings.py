@@ -23,5 +23,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False
-CELERY_BROKER_URL = ""
+# Tasks run eagerly, except in the test that starts a real worker (bots/tests/test_worker.py): it switches eager
+# mode off, and the broker is already the test Redis (database 15, flushed by that test).
+CELERY_BROKER_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CELERY_TASK_ALWAYS_EAGER = True

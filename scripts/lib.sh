@@ -113,3 +113,20 @@ ensure_postgres() {
     export DATABASE_URL="postgres://voicebot:voicebot@127.0.0.1:$PG_PORT/voicebot"
     log "Using PostgreSQL on 127.0.0.1:$PG_PORT as voicebot"
 }
+
+# ensure_redis: Redis on 127.0.0.1:6379 for the tests that run a real Celery worker; used if it answers,
+# otherwise started (and installed with apt-get first if needed). Exports TEST_REDIS_URL (database 15).
+ensure_redis() {
+    if ! _tcp_open 127.0.0.1 6379; then
+        command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+        log "Starting Redis on 127.0.0.1:6379"
+        mkdir -p /tmp/voicebot-redis
+        redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+            --dir /tmp/voicebot-redis --logfile /tmp/voicebot-redis/redis.log \
+            || die "could not start redis-server"
+        for _ in $(seq 1 40); do _tcp_open 127.0.0.1 6379 && break; sleep 0.25; done
+        _tcp_open 127.0.0.1 6379 || die "Redis does not answer on 127.0.0.1:6379"
+    fi
+    export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+    log "Using Redis at $TEST_REDIS_URL"
+}

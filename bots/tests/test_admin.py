@@ -116,3 +116,39 @@ def test_external_ids_status_and_timestamps_are_read_only(staff_client):
 
 def test_bots_are_not_added_through_the_admin(staff_client):
     assert staff_client.get("/admin/bots/bot/add/").status_code == 403
+
+
+def test_an_admin_edit_goes_through_the_service(staff_client):
+    bot = BotFactory(position="RIGHT")
+    form = {
+        "name": bot.name,
+        "welcome_message": bot.welcome_message,
+        "system_prompt": bot.system_prompt,
+        "language": bot.language,
+        "voice": bot.voice,
+        "position": "LEFT",
+        "theme": bot.theme,
+        "activation_scheduled_at_0": "2026-01-01",
+        "activation_scheduled_at_1": "00:00:00",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+    }
+
+    staff_client.post(f"/admin/bots/bot/{bot.pk}/change/", form)
+
+    bot.refresh_from_db()
+    assert 'data-position="left"' in bot.embed_code  # the embed code follows, as for an owner's edit
+
+
+def test_reactivate_action(staff_client, django_capture_on_commit_callbacks):
+    failed, active = BotFactory(status="FAILED", activation_error="x"), BotFactory(active=True)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        staff_client.post(
+            "/admin/bots/bot/", {"action": "reactivate_failed", "_selected_action": [failed.pk, active.pk]}
+        )
+
+    failed.refresh_from_db()
+    active.refresh_from_db()
+    assert (failed.status, failed.activation_error) == ("PENDING", None)
+    assert active.status == "ACTIVE"

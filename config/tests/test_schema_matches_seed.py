@@ -136,7 +136,8 @@ SEED: dict[str, list[Column]] = {
 # updated_at of the profile we hold (webhook deliveries that arrive out of order are ignored by it).
 ADDED_COLUMNS: dict[str, set[str]] = {
     "users": {"password", "lastLogin", "isSuperuser", "isStaff", "isActive", "clerkUpdatedAt"},
-    "bots": set(),
+    # The activation lifecycle's record: when the attempt began, how many, why it failed, why a sync failed.
+    "bots": {"activationStartedAt", "activationAttempts", "activationError", "vapiSyncError"},
     "documents": set(),
     "sessions": set(),
     "calls": set(),

@@ -1,0 +1,287 @@
+"""The original app's bot routes, with its paths, methods and JSON shapes (spec/legacy-api.md, "Bot routes").
+
+Fixed, without changing what a legitimate caller sees: the bot list needs a signed-in user (the original showed
+every user's bots to anyone); the status PATCH and the activation route are owner-only, and another user's bot
+answers 404 "Bot not found" like a bot that does not exist (the original answered 403, which told a stranger that
+the uuid exists); status and activation are real (the original faked an assistant id); errors never 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import ServiceError
+from bots import selectors, services
+from bots.api.serializers import (
+    BotOutputSerializer,
+    BotSummarySerializer,
+    LegacyCreateConfigSerializer,
+    LowerCaseChoiceField,
+)
+from bots.embed import public_base_url
+from bots.models import Bot, BotStatus, RagSourceType
+
+REQUIRED_CONFIG = ("botName", "welcomeMessage", "systemPrompt")
+
+
+def _iso(value) -> str | None:
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+def _created_message(bot: Bot) -> str:
+    documents = f" Knowledge base includes {bot.local_files_stored} documents." if bot.local_files_stored else ""
+    if bot.status == BotStatus.ACTIVE:
+        return f"Bot created and activated successfully! Your voice bot is ready to use immediately.{documents}"
+    if bot.status == BotStatus.FAILED:
+        return f"Bot created, but its activation failed: {bot.activation_error}"
+    return f"Bot created. Its activation has started; the status route says when it is live.{documents}"
+
+
+class CreateView(APIView):
+    """``POST /api/bots/create`` (multipart: ``config`` JSON + ``file_*`` parts) and ``GET``, the user's bots."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Missing or invalid configuration")},
+        description="Create a bot. `config`: a JSON string with botName, welcomeMessage, systemPrompt, language, "
+        "voice, position, theme, ragEnabled, ragSourceType, ragUrl. Files in parts named file_0, file_1, …",
+    )
+    def post(self, request: Request) -> Response:
+        raw = request.data.get("config")
+        if not raw:
+            raise ServiceError("Missing configuration")
+        try:
+            config = json.loads(raw)
+        except (TypeError, ValueError):
+            raise ServiceError("Invalid configuration: it is not JSON") from None
+        if not isinstance(config, dict):
+            raise ServiceError("Invalid configuration: it is not a JSON object")
+        if any(not str(config.get(field) or "").strip() for field in REQUIRED_CONFIG):
+            raise ServiceError("Missing required bot configuration")
+        serializer = LegacyCreateConfigSerializer(data=config)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        wants_files = data["rag_enabled"] and data["rag_source_type"] == RagSourceType.FILES
+        files = [upload for key, upload in request.FILES.items() if key.startswith("file_")] if wants_files else []
+
+        bot = services.bot_create(owner=request.user, data=data, files=files, base_url=public_base_url(request))
+        bot.refresh_from_db()  # activation may have run already (no broker: tasks run eagerly)
+        storage_path = bot.local_storage_path
+        return Response(
+            {
+                "success": True,
+                "bot": {
+                    "uuid": bot.uuid,
+                    "name": bot.name,
+                    "status": bot.status.lower(),
+                    "embedCode": bot.embed_code,
+                    "activationScheduledAt": _iso(bot.activation_scheduled_at),
+                    "documentsProcessed": bot.documents_processed,
+                    "ragEnabled": bot.rag_enabled,
+                    "vapiAssistantId": bot.vapi_assistant_id,
+                    "localFilesStored": bot.local_files_stored,
+                    "localStoragePath": storage_path,
+                },
+                "storage": {
+                    "local": {
+                        "enabled": wants_files,
+                        "filesStored": bot.local_files_stored,
+                        "storagePath": storage_path,
+                    },
+                    # The original also copied files to Google Drive; this product does not.
+                    "googleDrive": {"enabled": False},
+                },
+                "message": _created_message(bot),
+            }
+        )
+
+    @extend_schema(
+        responses=inline_serializer(
+            "LegacyBotShortList", {"success": serializers.BooleanField(), "bots": BotSummarySerializer(many=True)}
+        )
+    )
+    def get(self, request: Request) -> Response:
+        bots = selectors.bot_list(user=request.user)
+        return Response({"success": True, "bots": BotSummarySerializer(bots, many=True).data})
+
+
+class ListView(APIView):
+    """``GET /api/bots/list``: the signed-in user's bots, long form."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "LegacyBotList",
+            {
+                "success": serializers.BooleanField(),
+                "count": serializers.IntegerField(),
+                "bots": BotOutputSerializer(many=True),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        bots = BotOutputSerializer(selectors.bot_list(user=request.user), many=True).data
+        return Response({"success": True, "count": len(bots), "bots": bots})
+
+
+class _AssistantIdInput(serializers.Serializer):
+    vapiAssistantId = serializers.CharField(max_length=100)
+
+
+_STATUS_RESPONSE = inline_serializer(
+    "BotStatus",
+    {
+        "success": serializers.BooleanField(),
+        "status": LowerCaseChoiceField(BotStatus),
+        "uuid": serializers.CharField(),
+        "name": serializers.CharField(),
+        "activationScheduledAt": serializers.DateTimeField(),
+        "vapiAssistantId": serializers.CharField(allow_null=True),
+        "activatedAt": serializers.DateTimeField(allow_null=True),
+        "activationError": serializers.CharField(
+            allow_null=True, help_text="Why a FAILED bot failed: the reason for its owner, a generic line for others."
+        ),
+    },
+)
+
+
+class StatusView(APIView):
+    """``GET /api/bots/status/{uuid}`` (public: the widget asks it) and ``PATCH`` (owner: link an assistant)."""
+
+    parser_classes = [JSONParser]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method in ("GET", "HEAD", "OPTIONS") else [IsAuthenticated()]
+
+    @extend_schema(responses={200: _STATUS_RESPONSE, 404: OpenApiResponse(description="Bot not found")})
+    def get(self, request: Request, uuid: str) -> Response:
+        bot = selectors.bot_get_public(uuid=uuid)
+        error = None
+        if bot.status == BotStatus.FAILED:
+            is_owner = request.user.is_authenticated and request.user.pk == bot.user_id
+            error = bot.activation_error if is_owner else "Activation failed"
+        return Response(
+            {
+                "success": True,
+                "status": bot.status.lower(),
+                "uuid": bot.uuid,
+                "name": bot.name,
+                "activationScheduledAt": _iso(bot.activation_scheduled_at),
+                "vapiAssistantId": bot.vapi_assistant_id,
+                "activatedAt": _iso(bot.activated_at),
+                "activationError": error,
+            }
+        )
+
+    @extend_schema(
+        request=_AssistantIdInput,
+        responses=inline_serializer(
+            "BotAssistantLinked",
+            {
+                "success": serializers.BooleanField(),
+                "message": serializers.CharField(),
+                "uuid": serializers.CharField(),
+                "vapiAssistantId": serializers.CharField(),
+            },
+        ),
+    )
+    def patch(self, request: Request, uuid: str) -> Response:
+        bot = selectors.bot_get(user=request.user, uuid=uuid)
+        assistant_id = request.data.get("vapiAssistantId") if isinstance(request.data, dict) else None
+        if not assistant_id:
+            raise ServiceError("VAPI Assistant ID is required")
+        serializer = _AssistantIdInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        bot = services.bot_set_assistant(bot=bot, assistant_id=serializer.validated_data["vapiAssistantId"])
+        return Response(
+            {
+                "success": True,
+                "message": "Bot assistant ID updated successfully",
+                "uuid": bot.uuid,
+                "vapiAssistantId": bot.vapi_assistant_id,
+            }
+        )
+
+
+class _ActivationInput(serializers.Serializer):
+    botUuid = serializers.CharField()
+    action = serializers.ChoiceField(choices=["activate", "deactivate"])
+
+
+class AdminActivateView(APIView):
+    """``POST /api/admin/activate-bot``: the owner starts (activate) or stops (deactivate) a bot."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=_ActivationInput,
+        responses=inline_serializer(
+            "BotActivation",
+            {
+                "success": serializers.BooleanField(),
+                "message": serializers.CharField(),
+                "status": serializers.CharField(),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        body: dict[str, Any] = request.data if isinstance(request.data, dict) else {}
+        if not body.get("botUuid"):
+            raise ServiceError("Bot UUID is required")
+        bot = selectors.bot_get(user=request.user, uuid=str(body["botUuid"]))
+        action = body.get("action")
+        if action == "activate":
+            services.bot_request_activation(bot=bot)
+            return Response({"success": True, "message": "Bot activation started", "status": "activating"})
+        if action == "deactivate":
+            services.bot_deactivate(bot=bot)
+            return Response({"success": True, "message": "Bot deactivated", "status": "pending"})
+        raise ServiceError('Invalid action. Use "activate" or "deactivate"')
+
+
+class ConfigView(APIView):
+    """``GET /api/config``: what the browser needs to start VAPI calls. The public key only, never the private."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        auth=[],
+        responses=inline_serializer(
+            "PublicConfig",
+            {
+                "success": serializers.BooleanField(),
+                "config": inline_serializer(
+                    "PublicConfigValues",
+                    {
+                        "vapiPublicKey": serializers.CharField(allow_null=True),
+                        "vapiAssistantId": serializers.CharField(allow_null=True),
+                        "environment": serializers.CharField(),
+                    },
+                ),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "success": True,
+                "config": {
+                    "vapiPublicKey": settings.VAPI_PUBLIC_KEY or None,
+                    "vapiAssistantId": settings.VAPI_ASSISTANT_ID or None,
+                    "environment": "development" if settings.DEBUG else "production",
+                },
+            }
+        )

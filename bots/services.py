@@ -1,0 +1,365 @@
+"""Writes on bots: create, update, delete, and the activation lifecycle PENDING → ACTIVATING → ACTIVE / FAILED.
+
+The lifecycle in one picture:
+
+    create ─► PENDING ──claim──► ACTIVATING ──POST /assistant──► ACTIVE ──deactivate──► PENDING
+                ▲                   │  (timeouts, 429, 5xx: retried with backoff)
+                │                   └──refused, not configured, retries exhausted──► FAILED
+                └───────────────────────────────reactivate──────────────────────────────┘
+
+"Claim" is one conditional UPDATE (PENDING → ACTIVATING): however many workers try at once, one wins, and only
+the winner calls VAPI. Tasks (bots/tasks.py) are thin: they call the functions here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from accounts.errors import ConflictError, ServiceError
+from accounts.models import User
+from bots.embed import embed_code
+from bots.models import Bot, BotStatus
+from bots.vapi import (
+    VapiClient,
+    VapiNotConfigured,
+    VapiRejected,
+    assistant_body,
+)
+
+logger = logging.getLogger(__name__)
+
+# Paths VAPI calls us at; the analytics and documents apps serve them.
+WEBHOOK_PATH = "/api/vapi/webhook"
+KNOWLEDGE_BASE_PATH = "/api/vapi/knowledge-base"
+# Changing these changes what the VAPI assistant says or hears: an ACTIVE bot's assistant is updated.
+ASSISTANT_FIELDS = frozenset({"name", "welcome_message", "system_prompt", "language", "voice", "rag_enabled"})
+# Changing these changes the embed code.
+EMBED_FIELDS = frozenset({"language", "position", "theme"})
+# A bot whose activation was abandoned this many times (a worker died each time) is marked FAILED.
+MAX_ACTIVATION_ATTEMPTS = 3
+
+
+def _on_commit_enqueue(task_name: str, *args: Any, **options: Any) -> None:
+    """Queue a task of bots/tasks.py once the transaction commits. A broker that is down is logged, not raised:
+    the row is already saved, and the beat tasks pick up what was not queued."""
+
+    def enqueue() -> None:
+        from bots import tasks  # tasks import this module
+
+        try:
+            getattr(tasks, task_name).apply_async(args=args, **options)
+        except Exception:
+            logger.exception("Could not queue %s%r", task_name, args)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _embed_code_for(bot: Bot, base_url: str) -> str:
+    return embed_code(uuid=bot.uuid, language=bot.language, position=bot.position, theme=bot.theme, base_url=base_url)
+
+
+# --- Create, update, delete -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bot_create(*, owner: User, data: dict[str, Any], files: Iterable = (), base_url: str) -> Bot:
+    """Create the bot (``data``: validated model fields), store its uploaded files, and schedule its activation:
+    right after commit when ``activation_scheduled_at`` has come (the default), else the beat task does it."""
+    bot = Bot(user=owner, **data)
+    bot.embed_code = _embed_code_for(bot, base_url)
+    bot.save()
+    files = list(files)
+    if files:
+        from documents.services import documents_store_uploads  # documents sits above bots
+
+        documents_store_uploads(bot=bot, files=files)
+        bot.refresh_from_db()
+    if bot.activation_scheduled_at <= timezone.now():
+        _on_commit_enqueue("activate_bot", bot.id)
+    return bot
+
+
+@transaction.atomic
+def bot_update(*, bot: Bot, data: dict[str, Any], base_url: str) -> Bot:
+    """Apply validated changes. The embed code follows position, theme and language; an ACTIVE bot's VAPI
+    assistant follows what it says and hears (updated in the background)."""
+    bot = Bot.objects.select_for_update().get(pk=bot.pk)
+    changed = {field for field, value in data.items() if getattr(bot, field) != value}
+    for field in changed:
+        setattr(bot, field, data[field])
+    if changed & EMBED_FIELDS:
+        bot.embed_code = _embed_code_for(bot, base_url)
+    bot.save()
+    if changed & ASSISTANT_FIELDS and bot.status in (BotStatus.ACTIVE, BotStatus.ACTIVATING):
+        _on_commit_enqueue("sync_assistant", bot.id)
+    if "activation_scheduled_at" in changed and _first_activation_due(bot):
+        _on_commit_enqueue("activate_bot", bot.id)
+    return bot
+
+
+@transaction.atomic
+def bot_delete(*, bot: Bot) -> None:
+    """Delete the bot with its documents (stored files too), sessions and calls; its VAPI assistant is deleted in
+    the background (retried while VAPI is down), so the bot goes now whatever VAPI says."""
+    from documents.services import stored_files_delete_on_commit  # documents sits above bots
+
+    stored_files_delete_on_commit(bot=bot)
+    assistant_ids_delete_on_commit([bot.vapi_assistant_id])
+    bot.delete()
+
+
+def assistant_ids_delete_on_commit(assistant_ids: Iterable[str | None]) -> None:
+    for assistant_id in assistant_ids:
+        if assistant_id:
+            _on_commit_enqueue("delete_assistant", assistant_id)
+
+
+def _first_activation_due(bot: Bot) -> bool:
+    return (
+        bot.status == BotStatus.PENDING
+        and bot.activation_attempts == 0
+        and bot.activation_scheduled_at <= timezone.now()
+    )
+
+
+# --- Owner actions on the lifecycle ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bot_request_activation(*, bot: Bot) -> None:
+    """The legacy "activate" action: a PENDING bot starts activating now."""
+    if not bot_activation_claim(bot_id=bot.id):
+        bot.refresh_from_db(fields=["status"])
+        raise ServiceError(f"Bot is already {bot.status.lower()}", status=bot.status.lower())
+    _on_commit_enqueue("activate_bot", bot.id, kwargs={"claimed": True})
+
+
+@transaction.atomic
+def bot_deactivate(*, bot: Bot) -> None:
+    """The legacy "deactivate" action: an ACTIVE bot goes back to PENDING and its VAPI assistant is deleted. It
+    stays PENDING until activated again (the beat task only starts first activations)."""
+    locked = Bot.objects.select_for_update().get(pk=bot.pk)
+    if locked.status != BotStatus.ACTIVE:
+        raise ServiceError("Bot is not active", status=locked.status.lower())
+    assistant_ids_delete_on_commit([locked.vapi_assistant_id])
+    Bot.objects.filter(pk=bot.pk).update(
+        status=BotStatus.PENDING, vapi_assistant_id=None, vapi_sync_error=None, updated_at=Now()
+    )
+
+
+@transaction.atomic
+def bot_reactivate(*, bot: Bot) -> None:
+    """Retry a FAILED bot: back to PENDING, and activation starts right away."""
+    updated = Bot.objects.filter(pk=bot.pk, status=BotStatus.FAILED).update(
+        status=BotStatus.PENDING, activation_error=None, activation_scheduled_at=Now(), updated_at=Now()
+    )
+    if not updated:
+        bot.refresh_from_db(fields=["status"])
+        raise ConflictError(f"Only a failed bot can be re-activated; this one is {bot.status.lower()}")
+    _on_commit_enqueue("activate_bot", bot.id)
+
+
+@transaction.atomic
+def bot_set_assistant(*, bot: Bot, assistant_id: str) -> Bot:
+    """The legacy PATCH of the status route: link an assistant made elsewhere. A bot with an assistant is live."""
+    if Bot.objects.filter(vapi_assistant_id=assistant_id).exclude(pk=bot.pk).exists():
+        raise ConflictError("That VAPI assistant already belongs to another bot")
+    bot = Bot.objects.select_for_update().get(pk=bot.pk)
+    bot.vapi_assistant_id = assistant_id
+    if bot.status != BotStatus.ACTIVE:
+        bot.status = BotStatus.ACTIVE
+        bot.activated_at = timezone.now()
+        bot.activation_error = None
+    bot.save()
+    return bot
+
+
+# --- The activation itself (called by bots/tasks.py) -------------------------------------------------------------
+
+
+def bot_activation_claim(*, bot_id: str) -> bool:
+    """PENDING → ACTIVATING in one conditional UPDATE: True for the one caller that moved it."""
+    return (
+        Bot.objects.filter(pk=bot_id, status=BotStatus.PENDING).update(
+            status=BotStatus.ACTIVATING,
+            activation_started_at=Now(),
+            activation_attempts=F("activation_attempts") + 1,
+            activation_error=None,
+            updated_at=Now(),
+        )
+        == 1
+    )
+
+
+def vapi_configuration_problem() -> str | None:
+    """What is missing for VAPI to serve a bot, or None."""
+    for setting, why in (
+        ("VAPI_PRIVATE_KEY", "to create assistants"),
+        ("PUBLIC_BASE_URL", "for VAPI to send call events and knowledge-base requests to"),
+        ("VAPI_WEBHOOK_SECRET", "to authenticate VAPI's requests to us"),
+    ):
+        if not getattr(settings, setting):
+            return f"VAPI is not configured: {setting} is not set ({why})"
+    return None
+
+
+def assistant_body_for(bot: Bot) -> dict[str, Any]:
+    problem = vapi_configuration_problem()
+    if problem:
+        raise VapiNotConfigured(problem)
+    base = settings.PUBLIC_BASE_URL
+    return assistant_body(
+        name=bot.name,
+        first_message=bot.welcome_message,
+        system_prompt=bot.system_prompt,
+        language=bot.language,
+        voice=bot.voice,
+        webhook_url=base + WEBHOOK_PATH,
+        knowledge_base_url=base + KNOWLEDGE_BASE_PATH if bot.rag_enabled else None,
+        secret=settings.VAPI_WEBHOOK_SECRET,
+        metadata={"botUuid": bot.uuid, "botId": bot.id},
+    )
+
+
+def bot_activation_run(*, bot_id: str, resumed: bool) -> None:
+    """Create the VAPI assistant of a claimed (ACTIVATING) bot and mark it ACTIVE.
+
+    ``VapiTransientError`` propagates (the task retries); a refusal or a missing setting marks the bot FAILED with
+    the reason. A resumed attempt first looks for an assistant that an earlier, timed-out attempt may have made.
+    """
+    bot = Bot.objects.filter(pk=bot_id, status=BotStatus.ACTIVATING).first()
+    if bot is None:
+        return  # deleted, or finished by someone else
+    try:
+        body = assistant_body_for(bot)
+        with VapiClient.from_settings() as vapi:
+            assistant = None
+            if resumed or bot.activation_attempts > 1:
+                assistant = vapi.find_assistant(metadata_key="botUuid", value=bot.uuid, created_after=bot.created_at)
+            if assistant is None:
+                assistant = vapi.create_assistant(body)
+    except (VapiNotConfigured, VapiRejected) as exc:
+        bot_activation_fail(bot_id=bot_id, reason=exc.message)
+        return
+    assistant_id = assistant.get("id") if isinstance(assistant, dict) else None
+    if not isinstance(assistant_id, str) or not assistant_id:
+        bot_activation_fail(bot_id=bot_id, reason="VAPI created the assistant but did not say its id")
+        return
+    went_live = Bot.objects.filter(pk=bot_id, status=BotStatus.ACTIVATING).update(
+        status=BotStatus.ACTIVE,
+        vapi_assistant_id=assistant_id,
+        activated_at=Now(),
+        activation_error=None,
+        vapi_sync_error=None,
+        updated_at=Now(),
+    )
+    if went_live:
+        logger.info("Bot %s is ACTIVE with VAPI assistant %s", bot_id, assistant_id)
+    else:
+        # The bot was deleted (or reset) while VAPI was creating its assistant: do not leave it behind.
+        logger.info("Bot %s went away during activation; deleting assistant %s", bot_id, assistant_id)
+        with transaction.atomic():
+            assistant_ids_delete_on_commit([assistant_id])
+
+
+def bot_activation_fail(*, bot_id: str, reason: str) -> None:
+    updated = Bot.objects.filter(pk=bot_id, status=BotStatus.ACTIVATING).update(
+        status=BotStatus.FAILED, activation_error=reason[:2000], updated_at=Now()
+    )
+    if updated:
+        logger.warning("Bot %s activation FAILED: %s", bot_id, reason)
+
+
+def bots_activate_due(*, limit: int = 500) -> int:
+    """Beat: queue the first activation of every PENDING bot whose time has come (claims make repeats harmless).
+    Bots that were activated before and deactivated stay PENDING until their owner activates them."""
+    ids = list(
+        Bot.objects.filter(status=BotStatus.PENDING, activation_attempts=0, activation_scheduled_at__lte=Now())
+        .order_by("activation_scheduled_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for bot_id in ids:
+        with transaction.atomic():
+            _on_commit_enqueue("activate_bot", bot_id)
+    return len(ids)
+
+
+def bots_recover_stuck(*, now: datetime.datetime | None = None) -> int:
+    """Beat: a bot ACTIVATING for longer than BOT_ACTIVATION_STUCK_MINUTES lost its worker. It is claimed again
+    (and the new attempt adopts an assistant the old one may have made), or FAILED after a few such attempts."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=settings.BOT_ACTIVATION_STUCK_MINUTES)
+    stuck = Bot.objects.filter(status=BotStatus.ACTIVATING, activation_started_at__lt=cutoff)
+    gave_up = stuck.filter(activation_attempts__gte=MAX_ACTIVATION_ATTEMPTS).update(
+        status=BotStatus.FAILED,
+        activation_error=f"Activation did not finish after {MAX_ACTIVATION_ATTEMPTS} attempts",
+        updated_at=Now(),
+    )
+    ids = list(stuck.values_list("id", flat=True))
+    for bot_id in ids:
+        with transaction.atomic():
+            if Bot.objects.filter(pk=bot_id, status=BotStatus.ACTIVATING, activation_started_at__lt=cutoff).update(
+                status=BotStatus.PENDING, updated_at=Now()
+            ):
+                _on_commit_enqueue("activate_bot", bot_id)
+    if ids or gave_up:
+        logger.warning("Recovered %d stuck activations; %d bots failed for good", len(ids), gave_up)
+    return len(ids)
+
+
+# --- Keeping an ACTIVE bot's assistant up to date ------------------------------------------------------------
+
+
+class SyncLater(Exception):
+    """The bot is still ACTIVATING: try the sync again later."""
+
+
+def bot_sync_assistant(*, bot_id: str) -> None:
+    """PATCH the assistant with the bot's current configuration (the complete object). ``VapiTransientError`` and
+    ``SyncLater`` propagate for the task to retry; other failures are recorded in ``vapi_sync_error``."""
+    bot = Bot.objects.filter(pk=bot_id).first()
+    if bot is None:
+        return
+    if bot.status == BotStatus.ACTIVATING:
+        raise SyncLater
+    if bot.status != BotStatus.ACTIVE or not bot.vapi_assistant_id:
+        return
+    try:
+        body = assistant_body_for(bot)
+        with VapiClient.from_settings() as vapi:
+            vapi.update_assistant(bot.vapi_assistant_id, body)
+    except VapiRejected as exc:
+        if exc.status_code == 404:
+            # Someone deleted the assistant on VAPI: the bot no longer works; say so and let it be re-activated.
+            Bot.objects.filter(pk=bot_id, vapi_assistant_id=bot.vapi_assistant_id).update(
+                status=BotStatus.FAILED,
+                vapi_assistant_id=None,
+                activation_error="The VAPI assistant no longer exists; re-activate the bot to create a new one",
+                updated_at=Now(),
+            )
+            return
+        bot_sync_failed(bot_id=bot_id, reason=exc.message)
+        return
+    except VapiNotConfigured as exc:
+        bot_sync_failed(bot_id=bot_id, reason=exc.message)
+        return
+    Bot.objects.filter(pk=bot_id).update(vapi_sync_error=None)
+
+
+def bot_sync_failed(*, bot_id: str, reason: str) -> None:
+    Bot.objects.filter(pk=bot_id).update(vapi_sync_error=reason[:2000], updated_at=Now())
+    logger.warning("Bot %s: the VAPI assistant could not be updated: %s", bot_id, reason)
+
+
+def assistant_delete(*, assistant_id: str) -> bool:
+    """Delete a VAPI assistant; ``VapiTransientError`` propagates for the task to retry."""
+    with VapiClient.from_settings() as vapi:
+        return vapi.delete_assistant(assistant_id)

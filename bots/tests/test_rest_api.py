@@ -1,0 +1,224 @@
+"""The REST bot resource: CRUD and re-activation, owner-scoped, validated, in the OpenAPI schema."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.scoping import assert_owner_only
+from analytics.models import Call, Session
+from analytics.tests.factories import CallFactory, SessionFactory
+from bots.models import Bot, BotStatus
+from bots.tests.conftest import requests_to
+from bots.tests.factories import BotFactory
+from documents.models import Document
+from documents.tests.factories import DocumentFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_BOT = {"name": "Concierge", "welcomeMessage": "Welcome!", "systemPrompt": "Help hotel guests."}
+
+
+def test_list_is_owner_scoped_paged_and_filtered(client_for, user, other_user):
+    active = BotFactory(user=user, active=True, name="Alpha")
+    BotFactory(user=user, name="Beta")
+    BotFactory(user=other_user, active=True)
+    client = client_for(user)
+
+    everything = client.get("/api/bots").json()
+    only_active = client.get("/api/bots", {"status": "active"}).json()
+    searched = client.get("/api/bots", {"search": "alp"}).json()
+    paged = client.get("/api/bots", {"limit": 1}).json()
+
+    assert everything["success"] is True
+    assert everything["count"] == 2
+    assert [bot["uuid"] for bot in only_active["bots"]] == [active.uuid]
+    assert [bot["name"] for bot in searched["bots"]] == ["Alpha"]
+    assert (paged["count"], len(paged["bots"])) == (2, 1)
+    assert paged["next"].endswith("limit=1&page=2")
+
+
+def test_list_requires_sign_in(api_client):
+    assert api_client.get("/api/bots").status_code == 401
+
+
+def test_list_costs_three_queries_however_many_bots(client_for, user):
+    client = client_for(user)
+    BotFactory.create_batch(2, user=user)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/bots")
+    BotFactory.create_batch(30, user=user)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/bots")
+
+    # The signed-in user, the count, the page.
+    assert (len(few), len(many)) == (3, 3)
+
+
+def test_create(client_for, user):
+    response = client_for(user).post("/api/bots", {**NEW_BOT, "position": "LEFT", "voice": "Mark"}, format="json")
+
+    assert response.status_code == 201
+    bot = response.json()["bot"]
+    assert (bot["name"], bot["position"], bot["voice"], bot["status"]) == ("Concierge", "left", "mark", "pending")
+    assert bot["activationError"] is None
+    assert Bot.objects.get().user == user
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({k: v for k, v in NEW_BOT.items() if k != "name"}, "name"),
+        ({**NEW_BOT, "welcomeMessage": "x" * 1001}, "welcomeMessage"),
+        ({**NEW_BOT, "language": "en_US!"}, "language"),
+        ({**NEW_BOT, "ragEnabled": True, "ragSourceType": "url"}, "ragUrl"),
+        ({**NEW_BOT, "ragSourceType": "dropbox"}, "ragSourceType"),
+        ({**NEW_BOT, "activationScheduledAt": "tomorrow"}, "activationScheduledAt"),
+    ],
+)
+def test_create_validation(client_for, user, body, field):
+    response = client_for(user).post("/api/bots", body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_retrieve_is_owner_only(user, other_user, client_for):
+    bot = BotFactory(user=user, status=BotStatus.FAILED, activation_error="VAPI refused", activation_attempts=2)
+
+    response = assert_owner_only(
+        method="get", url=f"/api/bots/{bot.uuid}", owner=user, stranger=other_user, client_for=client_for
+    )
+
+    body = response.json()["bot"]
+    assert (body["uuid"], body["status"], body["activationError"], body["activationAttempts"]) == (
+        bot.uuid,
+        "failed",
+        "VAPI refused",
+        2,
+    )
+
+
+def test_update_is_owner_only_and_regenerates_the_embed_code(user, other_user, client_for):
+    bot = BotFactory(user=user, position="RIGHT", theme="LIGHT")
+
+    response = assert_owner_only(
+        method="patch",
+        url=f"/api/bots/{bot.uuid}",
+        data={"position": "left", "theme": "dark", "language": "de"},
+        owner=user,
+        stranger=other_user,
+        client_for=client_for,
+    )
+
+    embed = response.json()["bot"]["embedCode"]
+    assert 'data-position="left"' in embed
+    assert 'data-theme="dark"' in embed
+    assert 'data-language="de"' in embed
+    bot.refresh_from_db()
+    assert bot.embed_code == embed
+
+
+def test_update_validates_against_the_current_bot(client_for, user):
+    bot = BotFactory(user=user, rag_enabled=True, rag_source_type="FILES")
+
+    response = client_for(user).patch(f"/api/bots/{bot.uuid}", {"ragSourceType": "url"}, format="json")
+
+    assert response.status_code == 400
+    assert "ragUrl" in response.json()["errors"]
+
+
+def test_editing_an_active_bot_updates_its_assistant(client_for, user, vapi, django_capture_on_commit_callbacks):
+    bot = BotFactory(user=user, active=True, vapi_assistant_id="asst_5")
+    vapi.expect_request("/assistant/asst_5", method="PATCH").respond_with_json({"id": "asst_5"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(user).patch(f"/api/bots/{bot.uuid}", {"systemPrompt": "Only talk about cats."}, format="json")
+
+    (request,) = requests_to(vapi, "PATCH", "/assistant/asst_5")
+    assert request.get_json()["model"]["messages"] == [{"role": "system", "content": "Only talk about cats."}]
+
+
+def test_editing_only_the_widget_does_not_touch_the_assistant(
+    client_for, user, vapi, django_capture_on_commit_callbacks
+):
+    bot = BotFactory(user=user, active=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(user).patch(f"/api/bots/{bot.uuid}", {"theme": "dark"}, format="json")
+
+    assert not vapi.log
+
+
+def test_delete_is_owner_only_and_removes_everything_it_owns(
+    user, other_user, client_for, vapi, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    bot = BotFactory(user=user, active=True, vapi_assistant_id="asst_del")
+    path = default_storage.save(f"uploads/{bot.uuid}/faq.txt", ContentFile(b"faq"))
+    DocumentFactory(bot=bot, file_path=path)
+    SessionFactory(bot=bot)
+    CallFactory(bot=bot)
+    kept = BotFactory(user=user)
+    vapi.expect_request("/assistant/asst_del", method="DELETE").respond_with_json({"id": "asst_del"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = assert_owner_only(
+            method="delete", url=f"/api/bots/{bot.uuid}", owner=user, stranger=other_user, client_for=client_for
+        )
+
+    assert response.json() == {"success": True, "message": "Bot deleted"}
+    assert list(Bot.objects.all()) == [kept]
+    assert [Document.objects.count(), Session.objects.count(), Call.objects.count()] == [0, 0, 0]
+    assert not default_storage.exists(path)
+    assert len(requests_to(vapi, "DELETE", "/assistant/asst_del")) == 1
+
+
+def test_delete_goes_through_while_vapi_is_down(client_for, user, vapi, django_capture_on_commit_callbacks):
+    bot = BotFactory(user=user, active=True, vapi_assistant_id="asst_del")
+    vapi.expect_request("/assistant/asst_del", method="DELETE").respond_with_data("down", status=503)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(user).delete(f"/api/bots/{bot.uuid}")
+
+    assert response.status_code == 200
+    assert not Bot.objects.exists()
+    assert len(requests_to(vapi, "DELETE", "/assistant/asst_del")) > 1  # retried in the background
+
+
+def test_reactivate_is_owner_only_and_retries_a_failed_bot(
+    user, other_user, client_for, vapi, django_capture_on_commit_callbacks
+):
+    bot = BotFactory(user=user, status=BotStatus.FAILED, activation_error="VAPI was down", activation_attempts=1)
+    vapi.expect_request("/assistant", method="GET").respond_with_json([])
+    vapi.expect_request("/assistant", method="POST").respond_with_json({"id": "asst_again"}, status=201)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert_owner_only(
+            method="post",
+            url=f"/api/bots/{bot.uuid}/reactivate",
+            owner=user,
+            stranger=other_user,
+            client_for=client_for,
+        )
+
+    bot.refresh_from_db()
+    assert (bot.status, bot.vapi_assistant_id, bot.activation_error) == (BotStatus.ACTIVE, "asst_again", None)
+
+
+def test_only_a_failed_bot_can_be_reactivated(client_for, user):
+    bot = BotFactory(user=user, active=True)
+
+    response = client_for(user).post(f"/api/bots/{bot.uuid}/reactivate")
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "Only a failed bot can be re-activated; this one is active"
+
+
+def test_put_is_not_offered(client_for, user):
+    bot = BotFactory(user=user)
+
+    assert client_for(user).put(f"/api/bots/{bot.uuid}", NEW_BOT, format="json").status_code == 405

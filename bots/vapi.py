@@ -1,0 +1,194 @@
+"""A thin client for VAPI's REST API (https://api.vapi.ai): it knows HTTP and VAPI's JSON, nothing else.
+
+httpx, one request per call: retrying is the caller's decision (the activation task retries with backoff). The
+official Python SDK is not used: importing it takes ~20 s and ~300 MB (spec/vapi.md, section 6).
+
+Errors are sorted by what the caller should do:
+- ``VapiNotConfigured``: a setting is missing; retrying will not help.
+- ``VapiTransientError``: a timeout, a connection error, 429 or 5xx; worth retrying.
+- ``VapiRejected``: any other 4xx; VAPI refused the request as it is.
+Their messages name the setting or the HTTP status and VAPI's own message, never our key.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# The original app's voice names -> ElevenLabs voice ids (provider "11labs"); unknown names get Jennifer's.
+VOICE_IDS = {
+    "jennifer": "EXAVITQu4vr4xnSDxMaL",
+    "mark": "TxGEqnHWrfWFTfGW9XjX",
+    "sarah": "pNInz6obpgDQGcFmaJgB",
+    "david": "VR6AewLTigWG4xSOukaG",
+    "emma": "jsCqWAovK2LkecY7zXl4",
+    "alex": "pqHfZKP75CvOlQylNhV4",
+}
+DEFAULT_VOICE = "jennifer"
+# VAPI refuses assistant names longer than this.
+ASSISTANT_NAME_MAX = 40
+# The server messages our webhook handles (analytics): call status changes and the final report.
+SERVER_MESSAGES = ["status-update", "end-of-call-report"]
+SECRET_HEADER = "x-vapi-secret"  # noqa: S105 (a header name, not a secret)
+
+
+class VapiError(Exception):
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        self.message = message
+        self.status_code = status_code
+        super().__init__(message)
+
+
+class VapiNotConfigured(VapiError):
+    pass
+
+
+class VapiTransientError(VapiError):
+    pass
+
+
+class VapiRejected(VapiError):
+    pass
+
+
+def voice_id(name: str) -> str:
+    return VOICE_IDS.get((name or "").lower(), VOICE_IDS[DEFAULT_VOICE])
+
+
+def assistant_body(
+    *,
+    name: str,
+    first_message: str,
+    system_prompt: str,
+    language: str,
+    voice: str,
+    webhook_url: str,
+    knowledge_base_url: str | None,
+    secret: str,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """The complete assistant for ``POST /assistant`` and ``PATCH /assistant/{id}``.
+
+    Always complete: a PATCH replaces nested objects wholesale, so a partial ``model`` would drop the system
+    prompt or the knowledge base (spec/vapi.md, section 2).
+    """
+    model: dict[str, Any] = {
+        "provider": settings.VAPI_MODEL_PROVIDER,
+        "model": settings.VAPI_MODEL,
+        "messages": [{"role": "system", "content": system_prompt}],
+    }
+    if knowledge_base_url:
+        # Retrieval during calls is answered from our own chunks (documents app), not pasted into the prompt.
+        model["knowledgeBase"] = {
+            "provider": "custom-knowledge-base",
+            "server": {"url": knowledge_base_url, "headers": {SECRET_HEADER: secret}},
+        }
+    return {
+        "name": name[:ASSISTANT_NAME_MAX],
+        "firstMessage": first_message,
+        "model": model,
+        "voice": {"provider": "11labs", "voiceId": voice_id(voice)},
+        "transcriber": {
+            "provider": settings.VAPI_TRANSCRIBER_PROVIDER,
+            "model": settings.VAPI_TRANSCRIBER_MODEL,
+            "language": language,
+        },
+        "server": {"url": webhook_url, "headers": {SECRET_HEADER: secret}},
+        "serverMessages": SERVER_MESSAGES,
+        "metadata": metadata,
+    }
+
+
+class VapiClient:
+    def __init__(self, *, api_key: str, base_url: str, timeout: float) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+        )
+
+    @classmethod
+    def from_settings(cls) -> VapiClient:
+        if not settings.VAPI_PRIVATE_KEY:
+            raise VapiNotConfigured("VAPI is not configured: VAPI_PRIVATE_KEY is not set")
+        return cls(api_key=settings.VAPI_PRIVATE_KEY, base_url=settings.VAPI_BASE_URL, timeout=settings.VAPI_TIMEOUT)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> VapiClient:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- assistants
+
+    def create_assistant(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/assistant", json=body)
+
+    def update_assistant(self, assistant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("PATCH", f"/assistant/{assistant_id}", json=body)
+
+    def delete_assistant(self, assistant_id: str) -> bool:
+        """True when deleted now, False when VAPI no longer had it (deleted before: the goal is met)."""
+        try:
+            self._request("DELETE", f"/assistant/{assistant_id}")
+        except VapiRejected as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
+
+    def find_assistant(self, *, metadata_key: str, value: str, created_after: datetime.datetime) -> dict | None:
+        """An assistant created since ``created_after`` whose metadata has ``metadata_key == value``: after a
+        timed-out create, the assistant may exist although we never saw the answer."""
+        params = {"createdAtGt": created_after.astimezone(datetime.UTC).isoformat(), "limit": 100}
+        assistants = self._request("GET", "/assistant", params=params)
+        for assistant in assistants if isinstance(assistants, list) else []:
+            if isinstance(assistant, dict) and (assistant.get("metadata") or {}).get(metadata_key) == value:
+                return assistant
+        return None
+
+    # --- plumbing
+
+    def _request(self, method: str, path: str, **kwargs) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise VapiTransientError(f"VAPI did not answer {method} {path} in time") from None
+        except httpx.TransportError as exc:
+            raise VapiTransientError(f"Could not reach VAPI ({type(exc).__name__})") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise VapiTransientError(
+                f"VAPI answered {response.status_code} to {method} {path}", status_code=response.status_code
+            )
+        if response.status_code >= 400:
+            raise VapiRejected(
+                f"VAPI refused {method} {path} ({response.status_code}): {_vapi_message(response)}",
+                status_code=response.status_code,
+            )
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise VapiTransientError(f"VAPI answered {method} {path} with something that is not JSON") from None
+
+
+def _vapi_message(response: httpx.Response) -> str:
+    """VAPI's error message (``{"message": …}``, sometimes a list), trimmed for storing and showing."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or "no message"
+    message = body.get("message") if isinstance(body, dict) else None
+    if isinstance(message, list):
+        message = "; ".join(str(item) for item in message)
+    return str(message or body.get("error") or response.reason_phrase)[:500] if isinstance(body, dict) else "no message"
