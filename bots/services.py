@@ -123,6 +123,14 @@ def assistant_ids_delete_on_commit(assistant_ids: Iterable[str | None]) -> None:
             _on_commit_enqueue("delete_assistant", assistant_id)
 
 
+def bot_activate_if_due(*, bot: Bot) -> None:
+    """Queue the first activation of a bot whose time has come, when its status is read. Beat does the same every
+    minute; this makes the zero-setup quick start (no broker, no beat) activate scheduled bots too."""
+    if _first_activation_due(bot):
+        with transaction.atomic():
+            _on_commit_enqueue("activate_bot", bot.id)
+
+
 def _first_activation_due(bot: Bot) -> bool:
     return (
         bot.status == BotStatus.PENDING

@@ -168,6 +168,8 @@ class StatusView(APIView):
     @extend_schema(responses={200: _STATUS_RESPONSE, 404: OpenApiResponse(description="Bot not found")})
     def get(self, request: Request, uuid: str) -> Response:
         bot = selectors.bot_get_public(uuid=uuid)
+        services.bot_activate_if_due(bot=bot)
+        bot.refresh_from_db()
         error = None
         if bot.status == BotStatus.FAILED:
             is_owner = request.user.is_authenticated and request.user.pk == bot.user_id

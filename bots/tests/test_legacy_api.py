@@ -289,6 +289,18 @@ def test_status_is_public_for_the_widget(api_client):
     assert response["Access-Control-Allow-Origin"] == "https://customer.example"
 
 
+def test_reading_the_status_starts_a_due_activation(api_client, vapi, django_capture_on_commit_callbacks):
+    """With no broker and no beat (the quick start), a due bot still activates: when the widget asks."""
+    bot = BotFactory()
+    vapi.expect_request("/assistant", method="POST").respond_with_json({"id": "asst_lazy"}, status=201)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.get(f"/api/bots/status/{bot.uuid}")
+
+    assert api_client.get(f"/api/bots/status/{bot.uuid}").json()["status"] == "active"
+    assert len(requests_to(vapi, "POST", "/assistant")) == 1
+
+
 def test_status_of_an_unknown_bot(api_client):
     response = api_client.get("/api/bots/status/00000000-0000-4000-8000-000000000000")
 

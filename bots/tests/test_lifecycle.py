@@ -113,6 +113,28 @@ def test_429_and_5xx_are_retried_then_fail_with_the_reason(vapi, status):
     assert len(requests_to(vapi, "POST", "/assistant")) == 3  # BOT_ACTIVATION_MAX_RETRIES = 2
 
 
+def test_timeouts_are_retried_then_fail_with_the_reason(vapi, settings):
+    settings.VAPI_TIMEOUT = 0.2
+    bot = BotFactory()
+    release = threading.Event()
+
+    def too_slow(request):
+        release.wait(0.3)
+        return Response("{}", status=201, content_type="application/json")
+
+    vapi.expect_request("/assistant", method="POST").respond_with_handler(too_slow)
+    vapi.expect_request("/assistant", method="GET").respond_with_handler(too_slow)
+    try:
+        activate_bot.apply(args=[bot.id])
+    finally:
+        release.set()
+
+    bot.refresh_from_db()
+    assert bot.status == BotStatus.FAILED
+    assert bot.activation_error.startswith("VAPI did not answer ")
+    assert bot.activation_error.endswith("in time (gave up after 3 attempts)")
+
+
 def test_a_transient_failure_then_success(vapi):
     bot = BotFactory()
     vapi.expect_ordered_request("/assistant", method="POST").respond_with_data("busy", status=503)
