@@ -88,6 +88,12 @@ class Bot(models.Model):
     activation_error = models.TextField(
         null=True, blank=True, db_column="activationError", help_text="Why the bot is FAILED."
     )
+    knowledge_synced_at = models.DateTimeField(
+        null=True, blank=True, db_column="knowledgeSyncedAt", help_text="When the website was last crawled."
+    )
+    knowledge_sync_error = models.TextField(
+        null=True, blank=True, db_column="knowledgeSyncError", help_text="Why the last website crawl failed."
+    )
     vapi_sync_error = models.TextField(
         "VAPI sync error",
         null=True,

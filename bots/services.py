@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import User
 from bots.embed import embed_code
-from bots.models import Bot, BotStatus
+from bots.models import Bot, BotStatus, RagSourceType
 from bots.vapi import (
     VapiClient,
     VapiNotConfigured,
@@ -83,6 +83,7 @@ def bot_create(*, owner: User, data: dict[str, Any], files: Iterable = (), base_
 
         documents_store_uploads(bot=bot, files=files)
         bot.refresh_from_db()
+    _knowledge_follows(bot, changed={"rag_url"})
     if bot.activation_scheduled_at <= timezone.now():
         _on_commit_enqueue("activate_bot", bot.id)
     return bot
@@ -103,7 +104,25 @@ def bot_update(*, bot: Bot, data: dict[str, Any], base_url: str) -> Bot:
         _on_commit_enqueue("sync_assistant", bot.id)
     if "activation_scheduled_at" in changed and _first_activation_due(bot):
         _on_commit_enqueue("activate_bot", bot.id)
+    _knowledge_follows(bot, changed=changed)
     return bot
+
+
+def _knowledge_follows(bot: Bot, *, changed: set[str]) -> None:
+    """The knowledge base follows the bot: a new website is crawled; a new language re-indexes the chunks."""
+    from documents import services as documents  # documents sits above bots
+
+    website = bot.rag_enabled and bot.rag_source_type == RagSourceType.URL and bot.rag_url
+    if website and changed & {"rag_url", "rag_enabled", "rag_source_type"}:
+        documents.bot_website_sync_request(bot=bot)
+    if "language" in changed:
+
+        def reindex() -> None:
+            from documents.tasks import reindex_bot
+
+            reindex_bot.delay(bot.pk)
+
+        transaction.on_commit(reindex, robust=True)
 
 
 @transaction.atomic

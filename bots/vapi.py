@@ -13,6 +13,7 @@ Their messages name the setting or the HTTP status and VAPI's own message, never
 from __future__ import annotations
 
 import datetime
+import hmac
 import logging
 from typing import Any
 
@@ -55,6 +56,14 @@ class VapiTransientError(VapiError):
 
 class VapiRejected(VapiError):
     pass
+
+
+def request_has_vapi_secret(request) -> bool:
+    """Whether an inbound request (webhook, knowledge base) carries our ``x-vapi-secret``, compared in constant
+    time. False when no secret is configured: then nothing from outside is trusted."""
+    secret = settings.VAPI_WEBHOOK_SECRET
+    provided = request.headers.get(SECRET_HEADER, "")
+    return bool(secret) and hmac.compare_digest(provided.encode(), secret.encode())
 
 
 def voice_id(name: str) -> str:

@@ -143,8 +143,28 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded originals: local disk by default; Azure Blob Storage (django-storages) when AZURE_CONTAINER and an
+# account (AZURE_ACCOUNT_NAME + AZURE_ACCOUNT_KEY, or AZURE_CONNECTION_STRING) are set.
+AZURE_CONTAINER = env.str("AZURE_CONTAINER", default="")
+AZURE_ACCOUNT_NAME = env.str("AZURE_ACCOUNT_NAME", default="")
+AZURE_ACCOUNT_KEY = env.str("AZURE_ACCOUNT_KEY", default="")
+AZURE_CONNECTION_STRING = env.str("AZURE_CONNECTION_STRING", default="")
+if AZURE_CONTAINER and (AZURE_CONNECTION_STRING or AZURE_ACCOUNT_NAME):
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.azure_storage.AzureStorage",
+        "OPTIONS": {
+            "azure_container": AZURE_CONTAINER,
+            "account_name": AZURE_ACCOUNT_NAME or None,
+            "account_key": AZURE_ACCOUNT_KEY or None,
+            "connection_string": AZURE_CONNECTION_STRING or None,
+            "overwrite_files": False,  # a second upload of faq.pdf gets a suffix, as on disk
+            "expiration_secs": None,  # originals are served through our download route, never by blob URL
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     # Hashed, compressed files served by whitenoise with far-future caching; needs `collectstatic` at build.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -152,6 +172,32 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- Knowledge base: uploads, processing, crawling, search -------------------------------------------------------
+
+# One uploaded file may be this large (413 beyond); a whole upload request, this large.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
+MAX_UPLOAD_REQUEST_MB = env.int("MAX_UPLOAD_REQUEST_MB", default=200)
+# Uploads are streamed to a temporary file past 2.5 MB, never held in memory; the first handler enforces the limits.
+FILE_UPLOAD_HANDLERS = [
+    "documents.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# A DOCX (a zip) larger than this once unpacked is refused before it is inflated.
+DOCX_MAX_UNPACKED_MB = env.int("DOCX_MAX_UNPACKED_MB", default=100)
+# Chunks: about this many characters, consecutive chunks sharing about this many.
+CHUNK_SIZE = env.int("CHUNK_SIZE", default=1000)
+CHUNK_OVERLAP = env.int("CHUNK_OVERLAP", default=150)
+# Chunks handed to VAPI's model per knowledge-base request.
+KNOWLEDGE_BASE_TOP_K = env.int("KNOWLEDGE_BASE_TOP_K", default=5)
+# Website crawls (ragSourceType URL).
+CRAWL_MAX_PAGES = env.int("CRAWL_MAX_PAGES", default=50)
+CRAWL_MAX_DEPTH = env.int("CRAWL_MAX_DEPTH", default=2)
+CRAWL_MAX_PAGE_BYTES = env.int("CRAWL_MAX_PAGE_BYTES", default=2_000_000)
+CRAWL_TIMEOUT = env.float("CRAWL_TIMEOUT", default=10.0)
+# Tests only: lets the crawler reach a local test site. Never in production (it would open SSRF to localhost).
+CRAWL_ALLOW_LOOPBACK = env.bool("CRAWL_ALLOW_LOOPBACK", default=False)
 
 # --- Security (on by default whenever DEBUG is off; see `manage.py check --deploy`) -----------------------------
 

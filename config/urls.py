@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("", include("bots.api.urls")),
+    path("", include("documents.api.urls")),
     # Last: any other path under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found),
 ]

@@ -11,7 +11,7 @@ _LARGE_COLUMNS = ("content", "chunks")
 
 class DocumentInline(admin.TabularInline):
     model = Document
-    fields = ("name", "type", "size_display", "pages", "word_count", "uploaded_at", "processed_at")
+    fields = ("name", "status", "type", "size_display", "pages", "word_count", "uploaded_at", "processed_at")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -37,6 +37,7 @@ class DocumentAdmin(BrowserAdmin):
         "name",
         "bot_link",
         "owner",
+        "status",
         "type",
         "size_display",
         "pages",
@@ -45,7 +46,7 @@ class DocumentAdmin(BrowserAdmin):
         "processed_at",
     )
     list_select_related = ("bot__user",)
-    list_filter = ("type", "uploaded_at", "processed_at")
+    list_filter = ("status", "type", "uploaded_at", "processed_at")
     search_fields = ("name", "=id", "bot__name", "=bot__uuid", "bot__user__email")
     ordering = ("-uploaded_at",)
     date_hierarchy = "uploaded_at"
@@ -56,6 +57,10 @@ class DocumentAdmin(BrowserAdmin):
         "bot_link",
         "owner",
         "name",
+        "status",
+        "error",
+        "source_url",
+        "content_hash",
         "type",
         "size",
         "pages",

@@ -1,11 +1,14 @@
-"""Knowledge-base documents of a bot: uploaded files (and, later, crawled pages), their text and chunks.
+"""Knowledge-base documents of a bot: uploaded files and crawled web pages, their text, and the chunks that are
+searched during calls.
 
-Table ``documents`` with the original's camelCase columns. ``chunks`` is a JSON list of strings (Prisma had a
-``String[]``), so that the SQLite quick start works too.
+Table ``documents`` keeps the original's camelCase columns; ``chunks`` is its JSON list of strings (Prisma had a
+``String[]``; JSON so that the SQLite quick start works). The searchable copy of the chunks lives in
+``document_chunks``, one row per chunk with a PostgreSQL ``tsvector`` under a GIN index.
 """
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -13,10 +16,17 @@ from django.utils import timezone
 from accounts.ids import cuid
 
 
+class DocumentStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    PROCESSING = "PROCESSING", "Processing"
+    READY = "READY", "Ready"
+    FAILED = "FAILED", "Failed"
+
+
 class Document(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=cuid, editable=False)
     bot = models.ForeignKey("bots.Bot", on_delete=models.CASCADE, related_name="documents", db_column="botId")
-    name = models.CharField(max_length=2048)
+    name = models.CharField(max_length=2048, help_text="File name, or the URL of a crawled page.")
     type = models.CharField(max_length=255, help_text="Media type of the original, e.g. application/pdf.")
     size = models.IntegerField(help_text="Size of the original in bytes.")
     content = models.TextField(null=True, blank=True, help_text="Extracted text.")
@@ -26,13 +36,53 @@ class Document(models.Model):
     file_path = models.CharField(max_length=1024, null=True, blank=True, db_column="filePath")
     uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_column="uploadedAt")
     processed_at = models.DateTimeField(null=True, blank=True, db_column="processedAt")
+    # Beyond the original schema: processing and crawling.
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING, db_default=DocumentStatus.PENDING
+    )
+    error = models.TextField(null=True, blank=True, help_text="Why processing FAILED.")
+    source_url = models.URLField(
+        "source URL", max_length=2048, null=True, blank=True, db_column="sourceUrl", help_text="Crawled pages only."
+    )
+    content_hash = models.CharField(
+        max_length=64, null=True, blank=True, db_column="contentHash", help_text="SHA-256 of the extracted text."
+    )
 
     class Meta:
         db_table = "documents"
         # documents(botId) is the foreign key's own index.
+        indexes = [
+            models.Index(fields=["bot", "source_url"], name="documents_bot_sourceUrl_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(size__gte=0), name="documents_size_not_negative"),
+            models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="documents_status_valid"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class DocumentChunk(models.Model):
+    """One searchable chunk of a READY document. ``bot`` is repeated from the document so that a search, always
+    scoped to one bot, reads one table. ``search_vector`` is written by the indexing service in the bot's language
+    and carries a GIN index on PostgreSQL (migration 0004); on SQLite it stays empty and search falls back to
+    substring matching."""
+
+    id = models.BigAutoField(primary_key=True)
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="search_chunks", db_column="documentId"
+    )
+    bot = models.ForeignKey("bots.Bot", on_delete=models.CASCADE, related_name="search_chunks", db_column="botId")
+    position = models.IntegerField(help_text="Order of the chunk in its document, from 0.")
+    content = models.TextField()
+    search_vector = SearchVectorField(null=True, db_column="searchVector")
+
+    class Meta:
+        db_table = "document_chunks"
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="document_chunks_document_position_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.position}"

@@ -1,21 +1,39 @@
-"""Writes on documents and their stored originals."""
+"""Writes on documents: storing uploads, processing them into text and chunks, indexing the chunks for search,
+crawling a bot's website, deleting documents with their stored originals.
+
+A document's life: PENDING (stored, queued) → PROCESSING (claimed by one worker) → READY (text, chunks, index) or
+FAILED (with the reason). Crawled pages go straight to READY: they are text already.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Now
 
+from accounts.errors import ServiceError
 from accounts.models import User
-from bots.models import Bot
-from documents.models import Document
+from bots.models import Bot, RagSourceType
+from documents.chunking import chunk_text, word_count
+from documents.crawl import CrawlError, CrawlLimits, Page, crawl
+from documents.extract import KINDS, ExtractionError, extract, html_to_text, media_type, normalize_text
+from documents.models import Document, DocumentChunk, DocumentStatus
+from documents.search import search_config
+from documents.uploads import check_upload
 
 logger = logging.getLogger(__name__)
+
+_KIND_OF_MEDIA_TYPE = {media_type(kind): kind for kind in KINDS}
 
 
 def bot_storage_path(bot: Bot) -> str:
@@ -23,24 +41,40 @@ def bot_storage_path(bot: Bot) -> str:
     return f"uploads/{bot.uuid}"
 
 
+def _on_commit_process(document_ids: Iterable[str]) -> None:
+    def enqueue() -> None:
+        from documents import tasks  # tasks import this module
+
+        for document_id in document_ids:
+            try:
+                tasks.process_document.delay(document_id)
+            except Exception:
+                logger.exception("Could not queue the processing of document %s", document_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+# --- Uploads -----------------------------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def documents_store_uploads(*, bot: Bot, files: Iterable[UploadedFile]) -> list[Document]:
-    """Store uploaded originals under ``uploads/<bot uuid>/`` (streamed by the storage, chunk by chunk) and
-    record each as a Document; its text is extracted later."""
+    """Check every file first (413, 415: then nothing is stored), store the originals under ``uploads/<bot uuid>/``
+    (the storage streams them chunk by chunk and gives a taken name a suffix), record them as PENDING documents,
+    and queue their processing for after the commit."""
+    checked = [check_upload(upload) for upload in files]
     documents: list[Document] = []
     saved: list[str] = []
     try:
-        for upload in files:
-            name = os.path.basename((upload.name or "").replace("\\", "/")) or "file"
-            # The storage picks a free name when one is taken, so two uploads never overwrite each other.
-            path = default_storage.save(f"{bot_storage_path(bot)}/{name}", upload)
+        for item in checked:
+            path = default_storage.save(f"{bot_storage_path(bot)}/{item.name}", item.upload)
             saved.append(path)
             documents.append(
                 Document.objects.create(
                     bot=bot,
-                    name=os.path.basename(path),
-                    type=upload.content_type or "application/octet-stream",
-                    size=upload.size,
+                    name=path.rsplit("/", 1)[-1],
+                    type=media_type(item.kind),
+                    size=item.upload.size,
                     file_path=path,
                 )
             )
@@ -48,14 +82,108 @@ def documents_store_uploads(*, bot: Bot, files: Iterable[UploadedFile]) -> list[
     except Exception:
         _delete_stored_files(saved)  # the rows roll back: their files must not stay behind
         raise
+    _on_commit_process([document.id for document in documents])
     return documents
+
+
+# --- Processing ----------------------------------------------------------------------------------------------------
+
+
+def document_claim(*, document_id: str) -> bool:
+    """PENDING → PROCESSING in one conditional UPDATE: one worker processes a document."""
+    return (
+        Document.objects.filter(pk=document_id, status=DocumentStatus.PENDING).update(
+            status=DocumentStatus.PROCESSING, error=None
+        )
+        == 1
+    )
+
+
+def document_process(*, document_id: str) -> None:
+    """Extract the stored original's text and index it; FAILED with the reason when the file cannot be read."""
+    document = Document.objects.select_related("bot").filter(pk=document_id).first()
+    if document is None or document.status != DocumentStatus.PROCESSING:
+        return
+    kind = _KIND_OF_MEDIA_TYPE.get(document.type)
+    if kind is None or not document.file_path:
+        document_fail(document_id=document_id, reason="The file type is not supported")
+        return
+    try:
+        with default_storage.open(document.file_path, "rb") as original:
+            extracted = extract(original, kind)
+    except ExtractionError as exc:
+        document_fail(document_id=document_id, reason=exc.reason)
+        return
+    except (FileNotFoundError, OSError):
+        document_fail(document_id=document_id, reason="The stored file is missing")
+        return
+    document_index_text(document=document, text=extracted.text, pages=extracted.pages)
+
+
+def document_fail(*, document_id: str, reason: str) -> None:
+    Document.objects.filter(pk=document_id).update(status=DocumentStatus.FAILED, error=reason[:2000], processed_at=None)
+    logger.info("Document %s FAILED: %s", document_id, reason)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def document_index_text(*, document: Document, text: str, pages: int | None = None) -> bool:
+    """Store ``text`` as the document's content, cut it into chunks and index them: READY. False when the document
+    was deleted meanwhile."""
+    if not Document.objects.select_for_update().filter(pk=document.pk).exists():
+        return False
+    chunks = chunk_text(text, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
+    Document.objects.filter(pk=document.pk).update(
+        content=text,
+        chunks=chunks,
+        word_count=word_count(text),
+        pages=pages,
+        content_hash=text_hash(text),
+        status=DocumentStatus.READY,
+        error=None,
+        processed_at=Now(),
+    )
+    DocumentChunk.objects.filter(document=document).delete()
+    DocumentChunk.objects.bulk_create(
+        [
+            DocumentChunk(document_id=document.pk, bot_id=document.bot_id, position=position, content=chunk)
+            for position, chunk in enumerate(chunks)
+        ],
+        batch_size=2000,
+    )
+    chunks_index(chunks=DocumentChunk.objects.filter(document=document), language=document.bot.language)
+    bot_document_counters_refresh(bot=document.bot)
+    return True
+
+
+def chunks_index(*, chunks, language: str) -> None:
+    """Write the full-text vectors of ``chunks`` in the bot's language (PostgreSQL only)."""
+    if connection.vendor == "postgresql":
+        chunks.update(search_vector=SearchVector("content", config=search_config(language)))
+
+
+def bot_reindex(*, bot: Bot) -> None:
+    """After the bot's language changed: its chunks are re-indexed with the new language's stemming."""
+    chunks_index(chunks=DocumentChunk.objects.filter(bot=bot), language=bot.language)
+
+
+@transaction.atomic
+def document_reprocess(*, document: Document) -> None:
+    """Process a FAILED upload again (after the owner fixed a setting, say)."""
+    if document.status != DocumentStatus.FAILED or not document.file_path:
+        raise ServiceError("Only a failed upload can be processed again")
+    Document.objects.filter(pk=document.pk).update(status=DocumentStatus.PENDING, error=None)
+    _on_commit_process([document.pk])
 
 
 def bot_document_counters_refresh(*, bot: Bot) -> None:
     """Set the bot's ``documentsProcessed`` and ``localFilesStored`` from what the database holds (counted, never
     incremented, so they cannot drift)."""
     counts = Document.objects.filter(bot=bot).aggregate(
-        processed=Count("id", filter=Q(processed_at__isnull=False)),
+        processed=Count("id", filter=Q(status=DocumentStatus.READY)),
         stored=Count("id", filter=Q(file_path__isnull=False)),
     )
     Bot.objects.filter(pk=bot.pk).update(
@@ -63,6 +191,20 @@ def bot_document_counters_refresh(*, bot: Bot) -> None:
         local_files_stored=counts["stored"],
         local_storage_path=bot_storage_path(bot) if counts["stored"] else None,
     )
+
+
+# --- Deleting --------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_delete(*, document: Document) -> None:
+    """Delete a document, its chunks and (after commit) its stored original."""
+    bot = document.bot
+    if document.file_path:
+        path = document.file_path
+        transaction.on_commit(lambda: _delete_stored_files([path]), robust=True)
+    document.delete()
+    bot_document_counters_refresh(bot=bot)
 
 
 def stored_files_delete_on_commit(*, owner: User | None = None, bot: Bot | None = None) -> None:
@@ -80,3 +222,99 @@ def _delete_stored_files(paths: list[str]) -> None:
             default_storage.delete(path)
         except OSError:
             logger.warning("Could not delete the stored file %s", path)
+
+
+# --- Websites --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    error: str | None = None
+    pages: list[str] = field(default_factory=list)
+
+
+def page_text(page: Page) -> str:
+    """The readable text of a crawled page (the title first, for HTML), decoded with the charset the crawler
+    found (header, then ``<meta charset>``)."""
+    raw = page.body.decode(page.encoding, errors="replace")
+    if page.content_type == "text/plain":
+        return normalize_text(raw)
+    title, text = html_to_text(raw)
+    return f"{title}\n\n{text}" if title and not text.startswith(title) else text
+
+
+def bot_website_sync(*, bot_id: str) -> SyncResult:
+    """Crawl the bot's website (ragSourceType URL) and bring its pages up to date: a page whose text changed is
+    re-indexed, an unchanged one is left alone (content hash), a page that is gone is removed. A crawl that cannot
+    start (bad URL, unsafe address, robots.txt) changes nothing and records why on the bot."""
+    bot = Bot.objects.filter(pk=bot_id).first()
+    result = SyncResult()
+    if bot is None or not (bot.rag_enabled and bot.rag_source_type == RagSourceType.URL and bot.rag_url):
+        return result
+    limits = CrawlLimits(
+        max_pages=settings.CRAWL_MAX_PAGES,
+        max_depth=settings.CRAWL_MAX_DEPTH,
+        max_bytes=settings.CRAWL_MAX_PAGE_BYTES,
+        timeout=settings.CRAWL_TIMEOUT,
+    )
+    started = time.monotonic()
+    try:
+        for page in crawl(bot.rag_url, limits=limits, allow_loopback=settings.CRAWL_ALLOW_LOOPBACK):
+            text = page_text(page)
+            if not text.strip():
+                continue
+            result.pages.append(page.url)
+            outcome = document_upsert_page(bot=bot, page=page, text=text)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    except CrawlError as exc:
+        result.error = exc.reason
+        Bot.objects.filter(pk=bot.pk).update(knowledge_sync_error=exc.reason, knowledge_synced_at=Now())
+        return result
+    # A crawl stopped by its page or time limit did not see the whole site: then nothing is removed.
+    complete = len(result.pages) < limits.max_pages and time.monotonic() - started < limits.total_timeout * 0.9
+    with transaction.atomic():
+        if complete:
+            gone = Document.objects.filter(bot=bot, source_url__isnull=False).exclude(source_url__in=result.pages)
+            result.removed = gone.count()
+            gone.delete()
+        bot_document_counters_refresh(bot=bot)
+        Bot.objects.filter(pk=bot.pk).update(knowledge_sync_error=None, knowledge_synced_at=Now())
+    logger.info("Website of bot %s synced: %s", bot.pk, result)
+    return result
+
+
+def document_upsert_page(*, bot: Bot, page: Page, text: str) -> str:
+    """ "added", "updated" or "unchanged"."""
+    existing = Document.objects.filter(bot=bot, source_url=page.url).first()
+    if existing is not None and existing.content_hash == text_hash(text) and existing.status == DocumentStatus.READY:
+        return "unchanged"
+    values = {"name": page.url, "type": page.content_type, "size": len(page.body), "status": DocumentStatus.PROCESSING}
+    if existing is None:
+        document = Document.objects.create(bot=bot, source_url=page.url, **values)
+    else:
+        Document.objects.filter(pk=existing.pk).update(**values)
+        document = existing
+    document.bot = bot
+    document_index_text(document=document, text=text)
+    return "added" if existing is None else "updated"
+
+
+@transaction.atomic
+def bot_website_sync_request(*, bot: Bot) -> None:
+    """Queue a crawl of the bot's website (after commit)."""
+    if not (bot.rag_enabled and bot.rag_source_type == RagSourceType.URL and bot.rag_url):
+        raise ServiceError("This bot's knowledge base is not a website")
+
+    def enqueue() -> None:
+        from documents import tasks
+
+        try:
+            tasks.sync_bot_website.delay(bot.pk)
+        except Exception:
+            logger.exception("Could not queue the website sync of bot %s", bot.pk)
+
+    transaction.on_commit(enqueue, robust=True)

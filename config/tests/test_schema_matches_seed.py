@@ -137,8 +137,17 @@ SEED: dict[str, list[Column]] = {
 ADDED_COLUMNS: dict[str, set[str]] = {
     "users": {"password", "lastLogin", "isSuperuser", "isStaff", "isActive", "clerkUpdatedAt"},
     # The activation lifecycle's record: when the attempt began, how many, why it failed, why a sync failed.
-    "bots": {"activationStartedAt", "activationAttempts", "activationError", "vapiSyncError"},
-    "documents": set(),
+    # and the website crawl's record (ragSourceType URL).
+    "bots": {
+        "activationStartedAt",
+        "activationAttempts",
+        "activationError",
+        "vapiSyncError",
+        "knowledgeSyncedAt",
+        "knowledgeSyncError",
+    },
+    # Processing (status, error), crawled pages (sourceUrl) and change detection on re-crawls (contentHash).
+    "documents": {"status", "error", "sourceUrl", "contentHash"},
     "sessions": set(),
     "calls": set(),
 }

@@ -1,0 +1,367 @@
+"""Knowledge-base routes: the original's file routes (list, upload, download) with their shapes, plus the REST
+document resource, a retrieval tester, the website re-sync, and the custom knowledge base VAPI calls during calls.
+
+    GET    /api/bots/{uuid}/files                  legacy list
+    POST   /api/bots/{uuid}/files                  legacy upload (multipart file_* parts)
+    GET    /api/bots/{uuid}/files/{filename}       legacy download of the original
+    GET    /api/bots/{uuid}/documents              documents with status, pages, words, chunks, errors
+    GET    /api/bots/{uuid}/documents/{id}         one document, with its text
+    DELETE /api/bots/{uuid}/documents/{id}         delete it and its stored original
+    POST   /api/bots/{uuid}/documents/{id}/reprocess
+    GET    /api/bots/{uuid}/search?q=…&k=5         retrieval tester: top-k chunks with scores
+    POST   /api/bots/{uuid}/resync                 crawl the website again
+    POST   /api/vapi/knowledge-base                VAPI's knowledge-base-request (x-vapi-secret)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import ForbiddenError, NotFoundError, ServiceError, UnavailableError
+from bots.models import Bot, BotStatus
+from bots.selectors import bot_get
+from bots.vapi import request_has_vapi_secret
+from documents import selectors, services
+from documents.api.serializers import DocumentOutputSerializer
+from documents.models import Document
+from documents.search import search_chunks
+
+logger = logging.getLogger(__name__)
+
+BOT_NOT_FOUND = "Bot not found or access denied"
+# The original's download types, by extension; anything else is a download of bytes.
+DOWNLOAD_TYPES = {
+    "txt": "text/plain",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "csv": "text/csv",
+    "md": "text/markdown",
+}
+
+
+def _owned_bot(request: Request, uuid: str, message: str = BOT_NOT_FOUND) -> Bot:
+    try:
+        return bot_get(user=request.user, uuid=uuid)
+    except NotFoundError:
+        raise NotFoundError(message) from None
+
+
+def _bot_metadata(bot: Bot) -> dict[str, Any]:
+    """What the original kept in uploads/<uuid>/bot-metadata.json."""
+    return {
+        "botName": bot.name,
+        "ragEnabled": bot.rag_enabled,
+        "ragSourceType": (bot.rag_source_type or "").lower() or None,
+        "documentsCount": bot.documents_processed,
+        "userId": bot.user_id,
+        "createdAt": serializers.DateTimeField().to_representation(bot.created_at),
+    }
+
+
+class FilesView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(operation_id="bot_files_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, uuid: str) -> Response:
+        bot = _owned_bot(request, uuid)
+        documents = selectors.document_list(bot=bot).filter(file_path__isnull=False)
+        # The original's {name, downloadUrl} per file, with the rest of what we know about it.
+        files = DocumentOutputSerializer(documents, many=True).data
+        return Response(
+            {
+                "success": True,
+                "botUuid": bot.uuid,
+                "files": files,
+                "metadata": _bot_metadata(bot),
+                "totalFiles": len(files),
+            }
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            413: OpenApiResponse(description="A file is larger than MAX_UPLOAD_MB"),
+            415: OpenApiResponse(description="A file is not PDF, DOCX, TXT, MD, CSV, JSON or HTML"),
+        },
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        bot = _owned_bot(request, uuid)
+        if not bot.rag_enabled:
+            raise ServiceError("Bot not found or RAG not enabled")
+        uploads = [upload for key, upload in request.FILES.items() if key.startswith("file_")]
+        if not uploads:
+            raise ServiceError("No files provided")
+        documents = services.documents_store_uploads(bot=bot, files=uploads)
+        if not documents:
+            raise ServiceError("No files could be processed")
+        stored = {d.pk: d for d in Document.objects.filter(pk__in=[d.pk for d in documents])}
+        return Response(
+            {
+                "success": True,
+                "message": f"Successfully uploaded {len(documents)} files to bot",
+                "filesUploaded": len(documents),
+                "files": [
+                    {
+                        "name": stored[d.pk].name,
+                        "size": stored[d.pk].size,
+                        "type": stored[d.pk].type,
+                        "chunks": len(stored[d.pk].chunks or []),
+                        "id": d.pk,
+                        "status": stored[d.pk].status.lower(),
+                    }
+                    for d in documents
+                ],
+            }
+        )
+
+
+class FileDownloadView(APIView):
+    """The stored original, with the original app's headers."""
+
+    @extend_schema(operation_id="bot_file_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, uuid: str, filename: str):
+        bot = _owned_bot(request, uuid)
+        if "/" in filename or "\\" in filename or filename in ("", ".", "..") or "\x00" in filename:
+            raise ForbiddenError("Access denied - security violation")
+        document = selectors.document_get_stored(bot=bot, name=filename)
+        if document is None or not default_storage.exists(document.file_path):
+            raise NotFoundError("File not found")
+        extension = document.name.rsplit(".", 1)[-1].lower() if "." in document.name else ""
+        response = FileResponse(
+            default_storage.open(document.file_path, "rb"),
+            content_type=DOWNLOAD_TYPES.get(extension, "application/octet-stream"),
+        )
+        ascii_name = document.name.encode("ascii", "replace").decode().replace('"', "_")
+        response["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Bot-UUID"] = bot.uuid
+        response["X-File-Name"] = ascii_name
+        return response
+
+
+def _documents_envelope(name: str, serializer) -> serializers.Serializer:
+    return inline_serializer(name, {"success": serializers.BooleanField(), "documents": serializer})
+
+
+class DocumentListView(APIView):
+    @extend_schema(
+        operation_id="bot_documents_list",
+        responses=_documents_envelope("DocumentList", DocumentOutputSerializer(many=True)),
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        documents = selectors.document_list(bot=bot_get(user=request.user, uuid=uuid))
+        return Response({"success": True, "documents": DocumentOutputSerializer(documents, many=True).data})
+
+
+class DocumentDetailSerializer(DocumentOutputSerializer):
+    class Meta(DocumentOutputSerializer.Meta):
+        fields = (*DocumentOutputSerializer.Meta.fields, "content")
+        read_only_fields = fields
+
+
+class DocumentDetailView(APIView):
+    @extend_schema(
+        operation_id="bot_document_retrieve",
+        responses=inline_serializer(
+            "DocumentDetailResponse", {"success": serializers.BooleanField(), "document": DocumentDetailSerializer()}
+        ),
+    )
+    def get(self, request: Request, uuid: str, document_id: str) -> Response:
+        bot = bot_get(user=request.user, uuid=uuid)
+        document = selectors.document_get(bot=bot, document_id=document_id)
+        document.content = Document.objects.values_list("content", flat=True).get(pk=document.pk)
+        return Response({"success": True, "document": DocumentDetailSerializer(document).data})
+
+    @extend_schema(
+        responses=inline_serializer(
+            "DocumentDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+        )
+    )
+    def delete(self, request: Request, uuid: str, document_id: str) -> Response:
+        bot = bot_get(user=request.user, uuid=uuid)
+        services.document_delete(document=selectors.document_get(bot=bot, document_id=document_id))
+        return Response({"success": True, "message": "Document deleted"})
+
+
+class DocumentReprocessView(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, uuid: str, document_id: str) -> Response:
+        bot = bot_get(user=request.user, uuid=uuid)
+        document = selectors.document_get(bot=bot, document_id=document_id)
+        services.document_reprocess(document=document)
+        document = selectors.document_get(bot=bot, document_id=document_id)
+        return Response({"success": True, "document": DocumentOutputSerializer(document).data})
+
+
+class _SearchQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=2000)
+    k = serializers.IntegerField(min_value=1, max_value=50, default=5)
+
+
+_HIT = inline_serializer(
+    "SearchHit",
+    {
+        "content": serializers.CharField(),
+        "score": serializers.FloatField(),
+        "documentId": serializers.CharField(),
+        "documentName": serializers.CharField(),
+        "position": serializers.IntegerField(),
+    },
+)
+
+
+class SearchView(APIView):
+    """Try retrieval as a caller's question would: the chunks VAPI would receive, with their scores."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("k", int)],
+        responses=inline_serializer(
+            "SearchResponse",
+            {"success": serializers.BooleanField(), "query": serializers.CharField(), "results": _HIT},
+        ),
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        bot = bot_get(user=request.user, uuid=uuid)
+        params = _SearchQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        hits = search_chunks(bot=bot, query=params.validated_data["q"], limit=params.validated_data["k"])
+        return Response(
+            {
+                "success": True,
+                "query": params.validated_data["q"],
+                "results": [
+                    {
+                        "content": hit.content,
+                        "score": round(hit.score, 4),
+                        "documentId": hit.document_id,
+                        "documentName": hit.document_name,
+                        "position": hit.position,
+                    }
+                    for hit in hits
+                ],
+            }
+        )
+
+
+class ResyncView(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, uuid: str) -> Response:
+        bot = bot_get(user=request.user, uuid=uuid)
+        services.bot_website_sync_request(bot=bot)
+        return Response({"success": True, "message": "Website sync started"}, status=202)
+
+
+# --- VAPI's custom knowledge base ------------------------------------------------------------------------------------
+
+
+def _last_user_message(message: dict[str, Any]) -> str:
+    """The caller's latest words: OpenAI-formatted messages first, then VAPI's own message list."""
+    for key, text_keys in (("messagesOpenAIFormatted", ("content",)), ("messages", ("message", "content"))):
+        items = message.get(key)
+        if not isinstance(items, list):
+            continue
+        for item in reversed(items):
+            if isinstance(item, dict) and item.get("role") == "user":
+                for text_key in text_keys:
+                    if isinstance(item.get(text_key), str) and item[text_key].strip():
+                        return item[text_key]
+    return ""
+
+
+def _bot_for(message: dict[str, Any]) -> Bot | None:
+    """The bot whose assistant is on the call: the call's assistant id, else our bot uuid in the assistant's
+    metadata."""
+    call = message.get("call") if isinstance(message.get("call"), dict) else {}
+    assistant = message.get("assistant") if isinstance(message.get("assistant"), dict) else {}
+    assistant_id = call.get("assistantId") or assistant.get("id")
+    bots = Bot.objects.only("id", "language", "rag_enabled", "status")
+    if isinstance(assistant_id, str) and assistant_id:
+        bot = bots.filter(vapi_assistant_id=assistant_id).first()
+        if bot is not None:
+            return bot
+    metadata = assistant.get("metadata") if isinstance(assistant.get("metadata"), dict) else {}
+    uuid = metadata.get("botUuid")
+    return bots.filter(uuid=uuid).first() if isinstance(uuid, str) and uuid else None
+
+
+class KnowledgeBaseView(APIView):
+    """``POST /api/vapi/knowledge-base``: VAPI asks for context during a call; we answer with the bot's best
+    chunks for the caller's last words. It is on the live voice path: two indexed queries, no writes."""
+
+    authentication_classes: list = []  # the shared secret is the authentication
+    permission_classes = [AllowAny]
+    parser_classes: list = []
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: inline_serializer(
+                "KnowledgeBaseDocuments",
+                {
+                    "documents": inline_serializer(
+                        "KnowledgeBaseDocument",
+                        {
+                            "content": serializers.CharField(),
+                            "similarity": serializers.FloatField(),
+                            "uuid": serializers.CharField(),
+                        },
+                        many=True,
+                    )
+                },
+            ),
+            401: OpenApiResponse(description="Missing or wrong x-vapi-secret"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request):
+        if not settings.VAPI_WEBHOOK_SECRET:
+            raise UnavailableError("The VAPI knowledge base is not configured (VAPI_WEBHOOK_SECRET)")
+        if not request_has_vapi_secret(request):
+            return JsonResponse({"success": False, "error": "Unauthorized"}, status=401)
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            raise ServiceError("Malformed JSON") from None
+        message = body.get("message") if isinstance(body, dict) else None
+        if not isinstance(message, dict) or message.get("type") != "knowledge-base-request":
+            return JsonResponse({"documents": []})
+        bot = _bot_for(message)
+        if bot is None or not bot.rag_enabled or bot.status != BotStatus.ACTIVE:
+            logger.info("Knowledge-base request for an unknown or inactive bot")
+            return JsonResponse({"documents": []})
+        hits = search_chunks(bot=bot, query=_last_user_message(message), limit=settings.KNOWLEDGE_BASE_TOP_K)
+        return JsonResponse(
+            {
+                "documents": [
+                    {
+                        "content": hit.content,
+                        "similarity": round(hit.score, 4),
+                        "uuid": f"{hit.document_id}:{hit.position}",
+                    }
+                    for hit in hits
+                ]
+            }
+        )
+
+
+def uploads_blocked(request, *args, **kwargs) -> JsonResponse:
+    """Direct web access to stored originals, as the original answered it (/api/blocked)."""
+    return JsonResponse(
+        {"error": "Access Denied", "message": "This resource is not publicly accessible", "code": "UPLOADS_BLOCKED"},
+        status=404,
+    )

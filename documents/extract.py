@@ -1,0 +1,550 @@
+"""The readable text of an uploaded file (PDF, DOCX, HTML, CSV, JSON, Markdown, plain text).
+
+Pure Python, no database: ``sniff_kind`` decides from an upload's first bytes and its name whether we accept it
+(before anything is stored), ``extract`` turns a stored original into text for chunking. Every failure the file's
+owner can act on is an ``ExtractionError`` whose ``reason`` is safe to show them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import logging
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, BinaryIO
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("pdf", "docx", "html", "csv", "json", "md", "txt")
+
+_EXTENSIONS = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+    ".json": "json",
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
+}
+
+_MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html",
+    "csv": "text/csv",
+    "json": "application/json",
+    "md": "text/markdown",
+    "txt": "text/plain",
+}
+
+NO_TEXT = "No text found in the file"
+PDF_ENCRYPTED = "The PDF is encrypted (password protected)"
+PDF_DAMAGED = "The PDF could not be read (it looks damaged)"
+DOCX_DAMAGED = "The DOCX could not be read (it looks damaged)"
+DOCX_TOO_LARGE = "The DOCX is too large once unpacked"
+JSON_INVALID = "The JSON file is not valid JSON"
+CSV_DAMAGED = "The CSV file could not be read"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+# Acrobat accepts the header anywhere in the first 1024 bytes; we only allow a BOM and PDF white-space before it.
+_PDF_HEADER_WINDOW = 1024
+_PDF_LEADING = b" \t\r\n\f\x00"
+# Byte order marks, UTF-32 first: its little-endian mark starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Text files hardly ever hold C0 control characters other than tab, newlines and form feed; binary files do.
+_SNIFF_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_MEGABYTE = 1024 * 1024
+# A member that inflates more than this (and is over a megabyte) is a zip bomb, not a Word document.
+_DOCX_MAX_RATIO = 100
+
+
+class ExtractionError(Exception):
+    """The file cannot be read; ``reason`` is a short sentence safe to show the file's owner (no stack traces, no
+    paths)."""
+
+    reason: str
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str  # the readable text, paragraphs separated by blank lines ("\n\n")
+    pages: int | None  # number of pages for PDFs, None otherwise
+
+
+# --- Sniffing -------------------------------------------------------------------------------------------------
+
+
+def sniff_kind(head: bytes, filename: str) -> str | None:
+    """The kind of an upload from its first bytes and its extension, or None when they disagree or the kind is not
+    one we accept: the API answers 415 before storing anything, so a renamed executable never reaches a worker."""
+    kind = _EXTENSIONS.get(os.path.splitext(filename.strip().lower())[1])
+    if kind is None:
+        return None
+    if kind == "pdf":
+        return kind if _looks_like_pdf(head) else None
+    if kind == "docx":
+        # Only the head is here, not the zip's central directory: extract() checks for word/document.xml.
+        return kind if head.startswith(_ZIP_MAGIC) else None
+    # A PDF or a zip renamed to .txt can pass as text (our test PDFs are pure ASCII), so their magic rules them out.
+    if _looks_like_pdf(head) or head.startswith(_ZIP_MAGIC):
+        return None
+    text = _decode_head(head)
+    if text is None:
+        return None
+    if kind == "json" and not text.lstrip(" \t\r\n\ufeff").startswith(("{", "[")):
+        return None
+    return kind
+
+
+def media_type(kind: str) -> str:
+    """The media type we store for a kind (whatever the browser claimed the upload was)."""
+    try:
+        return _MEDIA_TYPES[kind]
+    except KeyError:
+        raise ValueError(f"Unknown kind: {kind!r}") from None
+
+
+def _looks_like_pdf(head: bytes) -> bool:
+    start = head.find(b"%PDF-", 0, _PDF_HEADER_WINDOW + 5)
+    if start < 0:
+        return False
+    return not head[:start].removeprefix(codecs.BOM_UTF8).strip(_PDF_LEADING)
+
+
+def _decode_head(head: bytes) -> str | None:
+    """The head as text, or None when it does not look like text. Decoding is incremental: the head is cut at an
+    arbitrary byte, possibly inside a multi-byte character."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            try:
+                text = codecs.getincrementaldecoder(codec)().decode(head, final=False)
+            except UnicodeDecodeError:
+                return None
+            break
+    else:
+        if b"\x00" in head:  # NUL only belongs in UTF-16/32, and those need their BOM here
+            return None
+        try:
+            text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            # Some single-byte encoding: which one does not matter for telling text from binary.
+            text = head.decode("latin-1")
+    if len(_SNIFF_CONTROLS.findall(text)) > len(text) // 100:
+        return None
+    return text
+
+
+# --- Extraction -----------------------------------------------------------------------------------------------
+
+
+def extract(path: str | os.PathLike | BinaryIO, kind: str) -> Extracted:
+    """Extract the readable text of a stored original of the given kind (from ``sniff_kind``). A file object is
+    read from its start (callers usually sniffed its head first) and left open."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown kind: {kind!r}")
+    with _binary(path) as stream:
+        if kind == "pdf":
+            return _extract_pdf(stream)
+        if kind == "docx":
+            return _finish(_docx_text(stream))
+        data = stream.read()
+    if kind == "html":
+        return _finish(_html_document_text(data))
+    text = _decode(data)
+    if kind == "csv":
+        return _finish(_csv_text(text))
+    if kind == "json":
+        return _finish(_json_text(text))
+    return _finish(text)  # txt and md: Markdown is readable as it is
+
+
+@contextmanager
+def _binary(source: str | os.PathLike | BinaryIO) -> Iterator[BinaryIO]:
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            yield stream
+        return
+    seekable = getattr(source, "seekable", None)
+    if seekable is not None and seekable():
+        source.seek(0)
+        yield source
+    else:
+        # pypdf and zipfile seek; a non-seekable stream is at most an upload (50 MB), so memory is fine.
+        yield io.BytesIO(source.read())
+
+
+def _finish(text: str, *, empty_reason: str = NO_TEXT, pages: int | None = None) -> Extracted:
+    text = normalize_text(text)
+    if not text:
+        raise ExtractionError(empty_reason)
+    return Extracted(text=text, pages=pages)
+
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
+# NUL and other controls: PostgreSQL text columns refuse NUL, and none of them is readable text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufeff]")
+_SPACES = re.compile(r"[^\S\n]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """One space for any run of spaces and tabs, lines stripped, at most one blank line between paragraphs."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _CONTROLS.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+# --- PDF ------------------------------------------------------------------------------------------------------
+
+
+def _extract_pdf(stream: BinaryIO) -> Extracted:
+    from pypdf import PdfReader  # pypdf is only needed by the workers that extract
+
+    try:
+        reader = PdfReader(stream)
+        locked = reader.is_encrypted and not _pdf_unlock(reader)
+        page_count = 0 if locked else len(reader.pages)
+    except Exception as exc:
+        # pypdf raises anything on a damaged file (PdfReadError, ValueError, KeyError, struct.error, ...).
+        raise ExtractionError(PDF_DAMAGED) from exc
+    if locked:
+        raise ExtractionError(PDF_ENCRYPTED)
+    texts: list[str] = []
+    failed = 0
+    for number in range(page_count):
+        try:
+            # One page object at a time: nothing keeps it once its text is taken.
+            texts.append(reader.pages[number].extract_text() or "")
+        except Exception:
+            # One odd page (a broken font, a bad stream) should not lose the rest of the document.
+            logger.warning("Could not extract the text of PDF page %d", number + 1, exc_info=True)
+            failed += 1
+    if failed and failed == page_count:
+        raise ExtractionError(PDF_DAMAGED)
+    return _finish("\n\n".join(texts), empty_reason=f"{NO_TEXT} (a scanned PDF needs OCR)", pages=page_count)
+
+
+def _pdf_unlock(reader: Any) -> bool:
+    """Whether the empty user password opens the PDF: files with only an owner password open in every viewer."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:
+        # An unsupported security handler or algorithm: we cannot open it, as if it had a password.
+        logger.info("Could not decrypt a PDF with the empty password", exc_info=True)
+        return False
+
+
+# --- DOCX -----------------------------------------------------------------------------------------------------
+
+
+def _docx_text(stream: BinaryIO) -> str:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ExtractionError(DOCX_DAMAGED) from exc
+    # Checked on the central directory, before anything is inflated. zipfile never inflates a member beyond its
+    # declared size (and fails its CRC then), so a bomb cannot lie its way past these numbers.
+    _check_unpacked_size(infos)
+    if not any(info.filename == "word/document.xml" for info in infos):
+        raise ExtractionError(DOCX_DAMAGED)
+    stream.seek(0)
+    try:
+        return "\n\n".join(_docx_blocks(stream))
+    except Exception as exc:
+        # python-docx and lxml raise their own errors (PackageNotFoundError, XMLSyntaxError, KeyError, ...).
+        raise ExtractionError(DOCX_DAMAGED) from exc
+
+
+def _check_unpacked_size(infos: list[zipfile.ZipInfo]) -> None:
+    limit = getattr(settings, "DOCX_MAX_UNPACKED_MB", 100) * _MEGABYTE
+    if sum(info.file_size for info in infos) > limit:
+        raise ExtractionError(DOCX_TOO_LARGE)
+    for info in infos:
+        if info.file_size > _MEGABYTE and info.file_size > _DOCX_MAX_RATIO * max(info.compress_size, 1):
+            raise ExtractionError(DOCX_TOO_LARGE)
+
+
+def _docx_blocks(stream: BinaryIO) -> Iterator[str]:
+    """Paragraphs and tables in body order; a table is one block with a line per row, its cells joined by " | "."""
+    import docx
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(stream)
+    for item in document.iter_inner_content():
+        text = item.text if isinstance(item, Paragraph) else "\n".join(_docx_rows(item))
+        if text.strip():
+            yield text
+
+
+def _docx_rows(table: Any) -> Iterator[str]:
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            if cell is not previous:  # a cell spanning several grid columns comes once per column
+                cells.append(" ".join(cell.text.split()))
+            previous = cell
+        if any(cells):
+            yield " | ".join(cells)
+
+
+# --- HTML -----------------------------------------------------------------------------------------------------
+
+# Content never shown as text: code, styles, fallbacks for disabled features, inert templates, drawings.
+_HTML_SKIP = frozenset(
+    {"script", "style", "noscript", "template", "svg", "iframe", "object", "canvas", "audio", "video"}
+)
+_HTML_HEAD_ONLY = frozenset({"title", "meta", "link", "base", "script", "style", "noscript", "template"})
+_HTML_PARAGRAPHS = frozenset(
+    {
+        *("p", "div", "section", "article", "header", "footer", "main", "nav", "aside", "address", "blockquote"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "figure", "figcaption", "form", "fieldset", "details"),
+        *("summary", "ul", "ol", "dl", "table", "caption", "body"),
+    }
+)
+_HTML_LINES = frozenset({"br", "li", "tr", "dt", "dd"})
+_HTML_CELLS = frozenset({"td", "th"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+class _VisibleTextParser(HTMLParser):
+    """Collects the title and the text a browser would show, with line breaks where blocks start and end."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title_parts: list[str] = []
+        self.skip_depth = 0
+        self.pre_depth = 0
+        self.in_head = False
+        self.in_title = False
+        self.title_done = False
+        self.cells_in_row = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HTML_SKIP:
+            self.skip_depth += 1
+        if self.skip_depth:
+            return
+        if tag == "head":
+            self.in_head = True
+        elif tag == "title" and not self.title_done:
+            self.in_title = True
+        elif self.in_head and tag not in _HTML_HEAD_ONLY:
+            self.in_head = False  # as in browsers, body content implies the end of an unclosed head
+        self._block_break(tag)
+        if tag == "tr":
+            self.cells_in_row = 0
+        elif tag in _HTML_CELLS:
+            if self.cells_in_row:
+                self.parts.append(" | ")
+            self.cells_in_row += 1
+        elif tag == "pre":
+            self.pre_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            return
+        if self.skip_depth:
+            return
+        if tag == "head":
+            self.in_head = False
+        elif tag == "title" and self.in_title:
+            self.in_title = False
+            self.title_done = True
+        elif tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
+        if tag != "br":  # </br> is a typo for <br>, which handle_starttag already broke the line for
+            self._block_break(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth:
+            return
+        if self.in_title:
+            self.title_parts.append(data)
+        elif not self.in_head:
+            self.parts.append(data if self.pre_depth else _WHITESPACE.sub(" ", data))
+
+    def _block_break(self, tag: str) -> None:
+        if tag in _HTML_PARAGRAPHS:
+            self._break("\n\n")
+        elif tag in _HTML_LINES:
+            self._break("\n")
+
+    def _break(self, newlines: str) -> None:
+        """End the current line or paragraph. Breaks in a row merge into the strongest one: "</li><li>" is one
+        new line, not a blank line."""
+        while self.parts and self.parts[-1].isspace():
+            if self.parts.pop() == "\n\n":
+                newlines = "\n\n"
+        if self.parts:
+            self.parts.append(newlines)
+
+
+def html_to_text(html: str) -> tuple[str, str]:
+    """(title, visible text) of an HTML page, for .html uploads and crawled pages: no scripts, styles or head
+    content, a new line wherever a block starts, whitespace collapsed as a browser would."""
+    parser = _VisibleTextParser()
+    parser.feed(html)
+    parser.close()
+    title = _WHITESPACE.sub(" ", "".join(parser.title_parts)).strip()
+    return title, normalize_text("".join(parser.parts))
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _html_document_text(data: bytes) -> str:
+    title, text = html_to_text(_decode(data, declared=_declared_charset(data[:4096])))
+    return f"{title}\n\n{text}" if title else text
+
+
+def _declared_charset(head: bytes) -> str | None:
+    match = _META_CHARSET.search(head)
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    # A page whose meta tag can be read as ASCII is not UTF-16/32 whatever it says (browsers ignore such a claim).
+    return None if name.startswith(("utf-16", "utf-32")) else name
+
+
+# --- Text decoding --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, *, declared: str | None = None) -> str:
+    """Text from bytes of an unknown encoding: a BOM, else UTF-8, else the encoding the page declares, else a guess.
+    The result has no NUL (the csv module and PostgreSQL both refuse it)."""
+    return _decode_any(data, declared).replace("\x00", "")
+
+
+def _decode_any(data: bytes, declared: str | None) -> str:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared and declared != "utf-8":
+        return data.decode(declared, errors="replace")
+    return _decode_legacy(data)
+
+
+def _decode_legacy(data: bytes) -> str:
+    """A single-byte (or legacy multi-byte) encoding. charset-normalizer's best guess for short Western text is
+    often a neighbour (cp1257 for French: "crčme"), so Windows-1252 wins whenever it is among the plausible ones
+    and not clearly worse: it is what a non-UTF-8 text file most likely is."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return data.decode("cp1252", errors="replace")
+    for match in matches:
+        if "cp1252" in match.could_be_from_charset and match.chaos <= best.chaos + 0.1 + 1e-9:
+            return data.decode("cp1252", errors="replace")
+    return str(best)
+
+
+# --- CSV and JSON ---------------------------------------------------------------------------------------------
+
+_CSV_SAMPLE = 32 * 1024
+
+
+def _csv_text(text: str) -> str:
+    """One line per row: "header: value; ..." when the first row is a header, else the cells joined by ", "."""
+    lines = text[:_CSV_SAMPLE].splitlines()
+    if len(text) > _CSV_SAMPLE and len(lines) > 1:
+        lines.pop()  # a partial last row confuses the sniffer
+    # So do blank rows ("\r\n\r\n" makes it guess "\r" as the delimiter) and rows of empty cells.
+    sample = "\n".join(line for line in lines if line.strip(" ,;\t|"))
+    sniffer = csv.Sniffer()
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = sniffer.sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        has_header = sniffer.has_header(sample)
+    except csv.Error:
+        has_header = False
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), dialect) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise ExtractionError(CSV_DAMAGED) from exc
+    if not has_header or len(rows) < 2:
+        return "\n".join(", ".join(_without_trailing_blanks(row)) for row in rows)
+    header = [cell.strip() for cell in rows[0]]
+    return "\n".join(_csv_record(header, row) for row in rows[1:])
+
+
+def _without_trailing_blanks(row: list[str]) -> list[str]:
+    cells = [cell.strip() for cell in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _csv_record(header: list[str], row: list[str]) -> str:
+    pairs = []
+    for index, cell in enumerate(row):
+        value = cell.strip()
+        if value:
+            name = header[index] if index < len(header) and header[index] else f"column {index + 1}"
+            pairs.append(f"{name}: {value}")
+    return "; ".join(pairs)
+
+
+def _json_text(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ExtractionError(JSON_INVALID) from exc
+    # A list of records (the usual export) reads best one record per paragraph, each with its own key paths.
+    items = value if isinstance(value, list) else [value]
+    return "\n\n".join("\n".join(_json_lines(item)) for item in items)
+
+
+def _json_lines(value: Any) -> list[str]:
+    """Lines of "key.path[0]: value", depth first in document order. Iterative: the nesting depth is the file's
+    choice, not ours."""
+    lines: list[str] = []
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(reversed([(f"{path}.{key}" if path else str(key), child) for key, child in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(f"{path}[{index}]", child) for index, child in enumerate(node)]))
+        elif node is not None and node != "":  # nothing to read in a null or an empty string
+            scalar = node if isinstance(node, str) else json.dumps(node)
+            lines.append(f"{path}: {scalar}" if path else scalar)
+    return lines

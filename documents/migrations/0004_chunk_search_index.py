@@ -1,0 +1,34 @@
+from django.db import migrations
+
+from accounts.migration_ops import database_cascade
+
+GIN_INDEX = (
+    'CREATE INDEX IF NOT EXISTS "document_chunks_searchVector_gin" ON "document_chunks" USING gin ("searchVector")'
+)
+DROP_GIN_INDEX = 'DROP INDEX IF EXISTS "document_chunks_searchVector_gin"'
+
+
+def _on_postgresql(sql: str):
+    def run(apps, schema_editor):
+        # The full-text index exists on PostgreSQL only; SQLite (the quick start) searches without it.
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
+
+
+def mark_processed_documents_ready(apps, schema_editor):
+    Document = apps.get_model("documents", "Document")
+    Document.objects.filter(processed_at__isnull=False).update(status="READY")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("documents", "0003_processing_and_search"),
+    ]
+
+    operations = [
+        migrations.RunPython(mark_processed_documents_ready, migrations.RunPython.noop),
+        database_cascade("document_chunks"),
+        migrations.RunPython(_on_postgresql(GIN_INDEX), _on_postgresql(DROP_GIN_INDEX)),
+    ]

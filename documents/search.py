@@ -1,0 +1,127 @@
+"""Search over a bot's chunks: ranked PostgreSQL full-text search, always scoped to one bot.
+
+Every chunk's ``tsvector`` is built in the bot's language (stemming, stop words) and sits under a GIN index. A
+caller's question is turned into an OR of its words ("what are your opening hours" -> what | are | your | opening
+| hours; the stop words drop out), so that a chunk need not contain every word to be found, and chunks are ranked
+by cover density (``ts_rank_cd``), normalised to 0..1 (rank / (rank + 1)), which VAPI receives as "similarity".
+
+On SQLite (the quick start) there is no full-text search: chunks containing any of the words are scored by the
+share of the words they contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q
+
+from bots.models import Bot
+from documents.models import DocumentChunk
+
+# ISO 639-1 codes of a bot's language -> PostgreSQL's built-in text search configurations.
+CONFIGS = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "eu": "basque",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+MAX_TERMS = 32
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def search_config(language: str | None) -> str:
+    """The text search configuration for a language code (en, pt-BR, …); "simple" when PostgreSQL has none."""
+    return CONFIGS.get((language or "").split("-")[0].lower(), "simple")
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a question, lower-cased, de-duplicated, in order; letters and digits only, so that nothing
+    in a caller's words can be read as tsquery syntax."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if len(word) <= 64:
+            seen.setdefault(word, None)
+    return list(seen)[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    document_id: str
+    document_name: str
+    position: int
+    content: str
+    score: float
+
+
+def search_chunks(*, bot: Bot, query: str, limit: int = 5) -> list[Hit]:
+    """The ``limit`` best chunks of ``bot``'s knowledge base for ``query``, best first."""
+    terms = query_terms(query)
+    if not terms or limit <= 0:
+        return []
+    rows = _ranked(bot, terms, limit) if connection.vendor == "postgresql" else _substring(bot, terms, limit)
+    return [
+        Hit(
+            chunk_id=row["id"],
+            document_id=row["document_id"],
+            document_name=row["document__name"],
+            position=row["position"],
+            content=row["content"],
+            score=float(row["score"]),
+        )
+        for row in rows
+    ]
+
+
+_FIELDS = ("id", "document_id", "document__name", "position", "content")
+
+
+def _ranked(bot: Bot, terms: list[str], limit: int) -> list[dict]:
+    tsquery = SearchQuery(" | ".join(terms), search_type="raw", config=search_config(bot.language))
+    return list(
+        DocumentChunk.objects.filter(bot=bot, search_vector=tsquery)
+        .annotate(score=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=32))
+        .order_by("-score", "id")
+        .values(*_FIELDS, "score")[:limit]
+    )
+
+
+def _substring(bot: Bot, terms: list[str], limit: int, candidates: int = 500) -> list[dict]:
+    longest = sorted(terms, key=len, reverse=True)[:8]
+    matches = Q()
+    for term in longest:
+        matches |= Q(content__icontains=term)
+    rows = list(DocumentChunk.objects.filter(bot=bot).filter(matches).values(*_FIELDS)[:candidates])
+    for row in rows:
+        text = row["content"].lower()
+        row["score"] = sum(term in text for term in longest) / len(longest)
+    rows.sort(key=lambda row: (-row["score"], row["id"]))
+    return rows[:limit]

@@ -1,0 +1,36 @@
+"""Celery tasks of the knowledge base. Thin: load by id, call a service, record the reason on failure."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from bots.models import Bot
+from documents import services
+
+
+class ProcessingTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # A bug or a lost database must not leave the document PROCESSING for ever.
+        services.document_fail(document_id=args[0], reason=f"Processing failed unexpectedly ({type(exc).__name__})")
+
+
+@shared_task(base=ProcessingTask, acks_late=True, time_limit=600, soft_time_limit=570)
+def process_document(document_id: str) -> str:
+    if not services.document_claim(document_id=document_id):
+        return "not claimed"
+    services.document_process(document_id=document_id)
+    return "done"
+
+
+@shared_task(acks_late=True, time_limit=900)
+def sync_bot_website(bot_id: str) -> dict:
+    result = services.bot_website_sync(bot_id=bot_id)
+    return {"added": result.added, "updated": result.updated, "removed": result.removed, "error": result.error}
+
+
+@shared_task(acks_late=True)
+def reindex_bot(bot_id: str) -> str:
+    bot = Bot.objects.filter(pk=bot_id).first()
+    if bot is not None:
+        services.bot_reindex(bot=bot)
+    return "done"

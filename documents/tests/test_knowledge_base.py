@@ -1,0 +1,118 @@
+"""The custom knowledge base VAPI calls during a call, with VAPI-shaped payloads."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.tests.factories import BotFactory
+from documents.services import document_index_text
+from documents.tests.factories import DocumentFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "kb-secret-0123456789"
+URL = "/api/vapi/knowledge-base"
+
+
+@pytest.fixture
+def bot(settings, user):
+    settings.VAPI_WEBHOOK_SECRET = SECRET
+    bot = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_kb")
+    for name, text in (
+        ("hours.txt", "The spa is open from 9 am to 8 pm, every day except Monday."),
+        ("pool.txt", "The swimming pool is heated to 28 degrees and open until 10 pm."),
+    ):
+        document = DocumentFactory(bot=bot, name=name, content=None, chunks=[])
+        document_index_text(document=document, text=text)
+    return bot
+
+
+def request(question: str, *, assistant_id="asst_kb", style="openai", **extra) -> dict:
+    message = {
+        "type": "knowledge-base-request",
+        "timestamp": 1780000000000,
+        "call": {"id": "call_1", "assistantId": assistant_id, "type": "webCall"},
+    }
+    history = [{"role": "assistant", "content": "Hello! How can I help?"}, {"role": "user", "content": question}]
+    if style == "openai":
+        message["messagesOpenAIFormatted"] = history
+    else:
+        message["messages"] = [
+            {"role": m["role"], "message": m["content"], "time": 1, "secondsFromStart": 1} for m in history
+        ]
+    message.update(extra)
+    return {"message": message}
+
+
+def post(client, body, secret=SECRET):
+    headers = {"x-vapi-secret": secret} if secret is not None else {}
+    return client.post(URL, body, content_type="application/json", headers=headers)
+
+
+@pytest.mark.parametrize("style", ["openai", "vapi"])
+def test_answers_with_the_best_chunks_for_the_last_user_message(client, bot, style):
+    response = post(client, request("When does the swimming pool close?", style=style))
+
+    assert response.status_code == 200
+    documents = response.json()["documents"]
+    assert documents[0]["content"] == "The swimming pool is heated to 28 degrees and open until 10 pm."
+    assert 0 < documents[0]["similarity"] <= 1
+    assert documents[0]["uuid"].endswith(":0")
+    assert set(documents[0]) == {"content", "similarity", "uuid"}
+
+
+def test_at_most_top_k(client, bot, settings):
+    settings.KNOWLEDGE_BASE_TOP_K = 1
+
+    assert len(post(client, request("open pool spa day")).json()["documents"]) == 1
+
+
+def test_the_bot_is_found_by_metadata_when_the_call_has_no_assistant_id(client, bot):
+    body = request("pool", assistant_id=None, assistant={"metadata": {"botUuid": bot.uuid}})
+
+    assert post(client, body).json()["documents"]
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret"])
+def test_a_wrong_secret_is_401(client, bot, secret):
+    response = post(client, request("pool"), secret=secret)
+
+    assert response.status_code == 401
+    assert response.json() == {"success": False, "error": "Unauthorized"}
+
+
+def test_unknown_assistant_gets_empty_documents(client, bot):
+    assert post(client, request("pool", assistant_id="asst_someone_else")).json() == {"documents": []}
+
+
+def test_nothing_matching_gets_empty_documents(client, bot):
+    assert post(client, request("cryptocurrency mining rigs")).json() == {"documents": []}
+
+
+def test_a_bot_without_rag_gets_empty_documents(client, bot):
+    type(bot).objects.filter(pk=bot.pk).update(rag_enabled=False)
+
+    assert post(client, request("pool")).json() == {"documents": []}
+
+
+def test_other_message_types_get_empty_documents(client, bot):
+    assert post(client, {"message": {"type": "status-update", "status": "in-progress"}}).json() == {"documents": []}
+
+
+def test_malformed_json_is_400(client, bot):
+    response = client.post(URL, "{oops", content_type="application/json", headers={"x-vapi-secret": SECRET})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "Malformed JSON"
+
+
+def test_not_configured_is_503(client, bot, settings):
+    settings.VAPI_WEBHOOK_SECRET = ""
+
+    assert post(client, request("pool")).status_code == 503
+
+
+def test_it_costs_two_queries(client, bot, django_assert_num_queries):
+    # The bot by its assistant id, then the ranked chunks: nothing else on the live voice path.
+    with django_assert_num_queries(2):
+        post(client, request("When does the pool close?"))
