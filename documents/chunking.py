@@ -33,28 +33,88 @@ def chunk_text(text: str, *, size: int = 1000, overlap: int = 150) -> list[str]:
     No chunk is longer than `size`: a single word longer than that is the only thing ever cut. The overlap shrinks
     when the piece that starts a chunk leaves less room than `overlap`.
     """
-    if not size > overlap >= 0:
-        raise ValueError(f"size must be greater than overlap, and overlap at least 0 (got {size=}, {overlap=})")
-    chunks: list[str] = []
-    parts: list[str] = []
-    length = 0
-    for separator, piece in _pieces(text, size):
-        if not parts:
-            parts, length = [piece], len(piece)
-        elif length + len(separator) + len(piece) <= size:
-            parts += [separator, piece]
-            length += len(separator) + len(piece)
+    chunker = Chunker(size=size, overlap=overlap)
+    return chunker.feed(text) + chunker.finish()
+
+
+# What a chunk is built of: separators, runs of whole sentences (a paragraph, a sentence), and words (or slices of
+# a word) of a sentence too long for a chunk. Knowing which is which lets the overlap be found without scanning
+# the chunk for sentences again.
+_SEPARATOR, _SENTENCES, _WORD_PIECE = 0, 1, 2
+
+
+class Chunker:
+    """``chunk_text`` fed piece by piece: ``feed`` takes the next part of a text (a PDF page, say; each part starts
+    a new paragraph) and returns the chunks it completed, ``finish`` the last one. Feeding a text in parts gives the
+    chunks that ``chunk_text`` gives for the parts joined by blank lines."""
+
+    def __init__(self, *, size: int = 1000, overlap: int = 150) -> None:
+        if not size > overlap >= 0:
+            raise ValueError(f"size must be greater than overlap, and overlap at least 0 (got {size=}, {overlap=})")
+        self.size = size
+        self.overlap = overlap
+        self._parts: list[tuple[int, str]] = []
+        self._length = 0
+        self._started = False
+
+    def feed(self, text: str) -> list[str]:
+        done: list[str] = []
+        for separator, piece, kind in _pieces(text, self.size, continuing=self._started):
+            self._started = True
+            self._add(separator, piece, kind, done)
+        return done
+
+    def finish(self) -> list[str]:
+        if not self._parts:
+            return []
+        chunk = "".join(text for _, text in self._parts)
+        self._parts, self._length = [], 0
+        return [chunk]
+
+    def _add(self, separator: str, piece: str, kind: int, done: list[str]) -> None:
+        if not self._parts:
+            self._parts, self._length = [(kind, piece)], len(piece)
+            return
+        if self._length + len(separator) + len(piece) <= self.size:
+            self._parts += [(_SEPARATOR, separator), (kind, piece)]
+            self._length += len(separator) + len(piece)
+            return
+        chunk = "".join(text for _, text in self._parts)
+        done.append(chunk)
+        # A piece with no separator continues a word cut hard: there is no whole sentence or word to repeat.
+        budget = min(self.overlap, self.size - len(separator) - len(piece)) if separator else 0
+        tail, tail_kind = self._tail(chunk, budget)
+        if tail:
+            self._parts = [(tail_kind, tail), (_SEPARATOR, separator), (kind, piece)]
         else:
-            chunk = "".join(parts)
-            chunks.append(chunk)
-            # A piece with no separator continues a word cut hard: there is no whole sentence or word to repeat.
-            budget = min(overlap, size - len(separator) - len(piece)) if separator else 0
-            tail = _tail(chunk, budget)
-            parts = [tail, separator, piece] if tail else [piece]
-            length = sum(map(len, parts))
-    if parts:
-        chunks.append("".join(parts))
-    return chunks
+            self._parts = [(kind, piece)]
+        self._length = sum(len(text) for _, text in self._parts)
+
+    def _tail(self, chunk: str, budget: int) -> tuple[str, int]:
+        """The end of `chunk` to repeat at the start of the next one: its last whole sentences that fit in `budget`
+        characters, else its last whole words that do."""
+        if budget <= 0:
+            return "", _WORD_PIECE
+        taken = 0  # length of the suffix of `chunk` made of the parts walked so far
+        best = None  # the longest suffix that starts a sentence and fits
+        for kind, text in reversed(self._parts):
+            if kind == _SEPARATOR:
+                taken += len(text)
+                continue
+            if kind == _WORD_PIECE:
+                break
+            if taken + len(text) <= budget:
+                taken += len(text)
+                best = taken
+                continue
+            for start, _ in reversed(_sentence_spans(text)):
+                if taken + len(text) - start > budget:
+                    break
+                best = taken + len(text) - start
+            break
+        if best:
+            return chunk[len(chunk) - best :], _SENTENCES
+        return _word_tail(chunk, budget), _WORD_PIECE
 
 
 def word_count(text: str) -> int:
@@ -62,10 +122,11 @@ def word_count(text: str) -> int:
     return sum(1 for token in text.split() if _WORD.search(token))
 
 
-def _pieces(text: str, size: int) -> Iterator[tuple[str, str]]:
-    """(separator, piece) pairs, each piece at most `size` long: whole paragraphs when they fit, else their
-    sentences, else a too-long sentence's words, else a too-long word's slices."""
-    first = True
+def _pieces(text: str, size: int, *, continuing: bool = False) -> Iterator[tuple[str, str, int]]:
+    """(separator, piece, kind) triples, each piece at most `size` long: whole paragraphs when they fit, else their
+    sentences, else a too-long sentence's words, else a too-long word's slices. ``continuing``: the text follows
+    earlier ones, so its first paragraph is separated from them by a blank line."""
+    first = not continuing
     for paragraph in _PARAGRAPH_BREAK.split(text):
         paragraph = paragraph.strip()
         if not paragraph:
@@ -73,7 +134,7 @@ def _pieces(text: str, size: int) -> Iterator[tuple[str, str]]:
         separator = "" if first else "\n\n"
         first = False
         if len(paragraph) <= size:
-            yield separator, paragraph
+            yield separator, paragraph, _SENTENCES
             continue
         previous_end = 0
         for index, (start, end) in enumerate(_sentence_spans(paragraph)):
@@ -82,12 +143,12 @@ def _pieces(text: str, size: int) -> Iterator[tuple[str, str]]:
             previous_end = end
             sentence = paragraph[start:end]
             if len(sentence) <= size:
-                yield separator, sentence
+                yield separator, sentence, _SENTENCES
                 continue
             for position, word in enumerate(sentence.split()):
                 word_separator = separator if position == 0 else " "
                 for cut in range(0, len(word), size):
-                    yield (word_separator if cut == 0 else ""), word[cut : cut + size]
+                    yield (word_separator if cut == 0 else ""), word[cut : cut + size], _WORD_PIECE
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -95,7 +156,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if match.group() != "\n" and not _ends_sentence(text, match):
+        if not _ends_sentence(text, match):
             continue
         _add_span(spans, text, start, match.end())
         start = match.end()
@@ -104,7 +165,8 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    """Whether punctuation ends a sentence: not after an abbreviation or an initial, not before a lowercase word."""
+    """Whether punctuation or a line break ends a sentence: not after an abbreviation or an initial, not before a
+    lowercase word (a line break before one is where a PDF or an e-mail wrapped a sentence, not where it ended)."""
     following = _NEXT_CHAR.match(text, match.end())
     if following and following.group(1).islower():
         return False
@@ -125,21 +187,11 @@ def _add_span(spans: list[tuple[int, int]], text: str, start: int, end: int) -> 
         spans.append((start, end))
 
 
-def _tail(chunk: str, budget: int) -> str:
-    """The end of `chunk` to repeat at the start of the next one: its last whole sentences that fit in `budget`
-    characters, else its last whole words that do."""
-    if budget <= 0:
-        return ""
-    start = None
-    for sentence_start, _ in reversed(_sentence_spans(chunk)):
-        if len(chunk) - sentence_start > budget:
-            break
-        start = sentence_start
-    if start is not None:
-        return chunk[start:]
+def _word_tail(chunk: str, budget: int) -> str:
+    """The last whole words of `chunk` that fit in `budget` characters."""
     cut = len(chunk) - budget
     tail = chunk[cut:]
-    if not chunk[cut - 1].isspace():  # the cut fell inside a word: drop that word's end
+    if cut > 0 and not chunk[cut - 1].isspace():  # the cut fell inside a word: drop that word's end
         space = _WHITESPACE.search(tail)
         tail = tail[space.end() :] if space else ""
     return tail.strip()

@@ -162,22 +162,49 @@ def _decode_head(head: bytes) -> str | None:
 def extract(path: str | os.PathLike | BinaryIO, kind: str) -> Extracted:
     """Extract the readable text of a stored original of the given kind (from ``sniff_kind``). A file object is
     read from its start (callers usually sniffed its head first) and left open."""
+    with open_text(path, kind) as stream:
+        text = "\n\n".join(stream.texts)
+    if not text:
+        raise ExtractionError(stream.empty_reason)
+    return Extracted(text=text, pages=stream.pages)
+
+
+@dataclass
+class TextStream:
+    """A file's text piece by piece: ``texts`` yields normalised, non-empty parts in order (a PDF's pages, as they
+    are read; the whole text for the other kinds). Joined by blank lines they are ``extract``'s text. A caller that
+    gets nothing out of ``texts`` should fail with ``empty_reason``."""
+
+    pages: int | None
+    texts: Iterator[str]
+    empty_reason: str = NO_TEXT
+
+
+@contextmanager
+def open_text(path: str | os.PathLike | BinaryIO, kind: str) -> Iterator[TextStream]:
+    """``extract`` as a stream, so that a caller can chunk and store page N while page N+1 is being read. Raises
+    ``ExtractionError`` as ``extract`` does: at once for a file that cannot be opened, from ``texts`` for one that
+    fails on the way."""
     if kind not in KINDS:
         raise ValueError(f"Unknown kind: {kind!r}")
     with _binary(path) as stream:
         if kind == "pdf":
-            return _extract_pdf(stream)
+            yield _pdf_stream(stream)
+            return
         if kind == "docx":
-            return _finish(_docx_text(stream))
-        data = stream.read()
-    if kind == "html":
-        return _finish(_html_document_text(data))
-    text = _decode(data)
-    if kind == "csv":
-        return _finish(_csv_text(text))
-    if kind == "json":
-        return _finish(_json_text(text))
-    return _finish(text)  # txt and md: Markdown is readable as it is
+            text = _docx_text(stream)
+        else:
+            data = stream.read()
+            if kind == "html":
+                text = _html_document_text(data)
+            else:
+                text = _decode(data)
+                if kind == "csv":
+                    text = _csv_text(text)
+                elif kind == "json":
+                    text = _json_text(text)
+        text = normalize_text(text)  # txt and md: Markdown is readable as it is
+        yield TextStream(pages=None, texts=iter([text] if text else []))
 
 
 @contextmanager
@@ -195,24 +222,20 @@ def _binary(source: str | os.PathLike | BinaryIO) -> Iterator[BinaryIO]:
         yield io.BytesIO(source.read())
 
 
-def _finish(text: str, *, empty_reason: str = NO_TEXT, pages: int | None = None) -> Extracted:
-    text = normalize_text(text)
-    if not text:
-        raise ExtractionError(empty_reason)
-    return Extracted(text=text, pages=pages)
-
-
-_LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
-# NUL and other controls: PostgreSQL text columns refuse NUL, and none of them is readable text.
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufeff]")
+# Line breaks other than \n, and NUL and other controls (PostgreSQL text columns refuse NUL; none is readable).
+_ODD_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]")
+_NORMAL_FORM = {
+    **{ord(char): "\n" for char in "\r\v\f\x85\u2028\u2029"},
+    **dict.fromkeys((*range(0, 9), *range(14, 32), 127, 65279)),
+}
 _SPACES = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
 def normalize_text(text: str) -> str:
     """One space for any run of spaces and tabs, lines stripped, at most one blank line between paragraphs."""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _CONTROLS.sub("", text)
+    if _ODD_CHARACTERS.search(text):  # rare: skip the character-by-character pass when there is nothing to do
+        text = text.replace("\r\n", "\n").translate(_NORMAL_FORM)
     text = _SPACES.sub(" ", text)
     text = text.replace(" \n", "\n").replace("\n ", "\n")
     return _MANY_NEWLINES.sub("\n\n", text).strip()
@@ -221,7 +244,7 @@ def normalize_text(text: str) -> str:
 # --- PDF ------------------------------------------------------------------------------------------------------
 
 
-def _extract_pdf(stream: BinaryIO) -> Extracted:
+def _pdf_stream(stream: BinaryIO) -> TextStream:
     from pypdf import PdfReader  # pypdf is only needed by the workers that extract
 
     try:
@@ -233,19 +256,24 @@ def _extract_pdf(stream: BinaryIO) -> Extracted:
         raise ExtractionError(PDF_DAMAGED) from exc
     if locked:
         raise ExtractionError(PDF_ENCRYPTED)
-    texts: list[str] = []
-    failed = 0
-    for number in range(page_count):
-        try:
-            # One page object at a time: nothing keeps it once its text is taken.
-            texts.append(reader.pages[number].extract_text() or "")
-        except Exception:
-            # One odd page (a broken font, a bad stream) should not lose the rest of the document.
-            logger.warning("Could not extract the text of PDF page %d", number + 1, exc_info=True)
-            failed += 1
-    if failed and failed == page_count:
-        raise ExtractionError(PDF_DAMAGED)
-    return _finish("\n\n".join(texts), empty_reason=f"{NO_TEXT} (a scanned PDF needs OCR)", pages=page_count)
+
+    def pages() -> Iterator[str]:
+        failed = 0
+        for number in range(page_count):
+            try:
+                # One page object at a time: nothing keeps it once its text is taken.
+                text = normalize_text(reader.pages[number].extract_text() or "")
+            except Exception:
+                # One odd page (a broken font, a bad stream) should not lose the rest of the document.
+                logger.warning("Could not extract the text of PDF page %d", number + 1, exc_info=True)
+                failed += 1
+                continue
+            if text:
+                yield text
+        if failed and failed == page_count:
+            raise ExtractionError(PDF_DAMAGED)
+
+    return TextStream(pages=page_count, texts=pages(), empty_reason=f"{NO_TEXT} (a scanned PDF needs OCR)")
 
 
 def _pdf_unlock(reader: Any) -> bool:

@@ -1,9 +1,11 @@
 """Search over a bot's chunks: ranked PostgreSQL full-text search, always scoped to one bot.
 
 Every chunk's ``tsvector`` is built in the bot's language (stemming, stop words) and sits under a GIN index. A
-caller's question is turned into an OR of its words ("what are your opening hours" -> what | are | your | opening
-| hours; the stop words drop out), so that a chunk need not contain every word to be found, and chunks are ranked
-by cover density (``ts_rank_cd``), normalised to 0..1 (rank / (rank + 1)), which VAPI receives as "similarity".
+caller's question becomes two queries over its words (the stop words drop out): first the chunks that contain all
+of them (AND); only when those are fewer than asked for, the chunks that contain any (OR), ranked below them.
+Ranking (cover density, ``ts_rank_cd``, normalised to 0..1 as rank / (rank + 1): VAPI's "similarity") reads every
+candidate row, so each query ranks at most ``CANDIDATES`` of them: a question made of words that half of a big
+knowledge base contains stays fast (bench/search.py: 200,000 chunks).
 
 On SQLite (the quick start) there is no full-text search: chunks containing any of the words are scored by the
 share of the words they contain.
@@ -54,6 +56,8 @@ CONFIGS = {
     "yi": "yiddish",
 }
 MAX_TERMS = 32
+# The most rows one query ranks. Past it, the candidates are the first that the index gives (all of them match).
+CANDIDATES = 1000
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -105,10 +109,24 @@ _FIELDS = ("id", "document_id", "document__name", "position", "content")
 
 
 def _ranked(bot: Bot, terms: list[str], limit: int) -> list[dict]:
-    tsquery = SearchQuery(" | ".join(terms), search_type="raw", config=search_config(bot.language))
+    config = search_config(bot.language)
+    any_term = SearchQuery(" | ".join(terms), search_type="raw", config=config)
+    rows = _best(bot, SearchQuery(" & ".join(terms), search_type="raw", config=config), any_term, limit)
+    if len(rows) < limit and len(terms) > 1:
+        seen = {row["id"] for row in rows}
+        for row in _best(bot, any_term, any_term, limit + len(rows)):
+            if row["id"] not in seen and len(rows) < limit:
+                row["score"] /= 2  # a partial match ranks below every chunk that has all the words
+                rows.append(row)
+    return rows
+
+
+def _best(bot: Bot, matching: SearchQuery, ranking: SearchQuery, limit: int) -> list[dict]:
+    """The ``limit`` best of (at most ``CANDIDATES``) chunks matching ``matching``, ranked by ``ranking``."""
+    candidates = DocumentChunk.objects.filter(bot=bot, search_vector=matching).values("id")[:CANDIDATES]
     return list(
-        DocumentChunk.objects.filter(bot=bot, search_vector=tsquery)
-        .annotate(score=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=32))
+        DocumentChunk.objects.filter(id__in=candidates)
+        .annotate(score=SearchRank(F("search_vector"), ranking, cover_density=True, normalization=32))
         .order_by("-score", "id")
         .values(*_FIELDS, "score")[:limit]
     )

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,9 +25,9 @@ from django.db.models.functions import Now
 from accounts.errors import ServiceError
 from accounts.models import User
 from bots.models import Bot, RagSourceType
-from documents.chunking import chunk_text, word_count
+from documents.chunking import Chunker, chunk_text, word_count
 from documents.crawl import CrawlError, CrawlLimits, Page, crawl
-from documents.extract import KINDS, ExtractionError, extract, html_to_text, media_type, normalize_text
+from documents.extract import KINDS, ExtractionError, TextStream, html_to_text, media_type, normalize_text, open_text
 from documents.models import Document, DocumentChunk, DocumentStatus
 from documents.search import search_config
 from documents.uploads import check_upload
@@ -109,15 +110,95 @@ def document_process(*, document_id: str) -> None:
         document_fail(document_id=document_id, reason="The file type is not supported")
         return
     try:
-        with default_storage.open(document.file_path, "rb") as original:
-            extracted = extract(original, kind)
+        with default_storage.open(document.file_path, "rb") as original, open_text(original, kind) as stream:
+            _ingest(document, stream)
     except ExtractionError as exc:
         document_fail(document_id=document_id, reason=exc.reason)
-        return
     except (FileNotFoundError, OSError):
         document_fail(document_id=document_id, reason="The stored file is missing")
+
+
+CHUNK_BATCH = 32
+
+
+@transaction.atomic
+def _ingest(document: Document, stream: TextStream) -> None:
+    """Read, chunk and store a document, page by page. On PostgreSQL each batch of chunks is sent in pipeline
+    mode: the INSERT (and the full-text vectors it computes) runs on the database's core while this one reads the
+    next pages, so storing costs little more than reading (bench/ingest.py measures it)."""
+    if not Document.objects.select_for_update().filter(pk=document.pk).exists():
+        return  # deleted meanwhile
+    DocumentChunk.objects.filter(document=document).delete()
+    chunker = Chunker(size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
+    config = search_config(document.bot.language)
+    texts: list[str] = []
+    chunks: list[str] = []
+    with _pipeline():
+        batch: list[str] = []
+        for text in stream.texts:
+            texts.append(text)
+            batch += chunker.feed(text)
+            if len(batch) >= CHUNK_BATCH:
+                _insert_chunks(document, batch, first_position=len(chunks), config=config)
+                chunks += batch
+                batch = []
+        batch += chunker.finish()
+        _insert_chunks(document, batch, first_position=len(chunks), config=config)
+        chunks += batch
+    text = "\n\n".join(texts)
+    if not text:
+        raise ExtractionError(stream.empty_reason)  # rolls back: nothing of the document is kept
+    _mark_ready(document, text=text, chunks=chunks, pages=stream.pages)
+
+
+@contextmanager
+def _pipeline():
+    """psycopg 3's pipeline mode on Django's connection (PostgreSQL): statements are sent without waiting for
+    their results; errors surface when the block ends, inside the transaction, which then rolls back."""
+    if connection.vendor != "postgresql":
+        yield
         return
-    document_index_text(document=document, text=extracted.text, pages=extracted.pages)
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
+
+
+def _insert_chunks(document: Document, chunks: list[str], *, first_position: int, config: str) -> None:
+    if not chunks:
+        return
+    if connection.vendor != "postgresql":
+        DocumentChunk.objects.bulk_create(
+            [
+                DocumentChunk(
+                    document_id=document.pk, bot_id=document.bot_id, position=first_position + offset, content=c
+                )
+                for offset, c in enumerate(chunks)
+            ]
+        )
+        return
+    # One statement per batch; the vectors are computed by PostgreSQL as the rows go in (no second pass). The
+    # driver's own cursor: in pipeline mode it returns at once, before the database has done the work.
+    with connection.connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO document_chunks ("documentId", "botId", "position", "content", "searchVector") '
+            "SELECT %s, %s, %s + ordinality - 1, chunk, to_tsvector(%s::regconfig, chunk) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS chunks(chunk, ordinality)",
+            [document.pk, document.bot_id, first_position, config, chunks],
+        )
+
+
+def _mark_ready(document: Document, *, text: str, chunks: list[str], pages: int | None) -> None:
+    Document.objects.filter(pk=document.pk).update(
+        content=text,
+        chunks=chunks,
+        word_count=word_count(text),
+        pages=pages,
+        content_hash=text_hash(text),
+        status=DocumentStatus.READY,
+        error=None,
+        processed_at=Now(),
+    )
+    bot_document_counters_refresh(bot=document.bot)
 
 
 def document_fail(*, document_id: str, reason: str) -> None:
@@ -131,31 +212,14 @@ def text_hash(text: str) -> str:
 
 @transaction.atomic
 def document_index_text(*, document: Document, text: str, pages: int | None = None) -> bool:
-    """Store ``text`` as the document's content, cut it into chunks and index them: READY. False when the document
-    was deleted meanwhile."""
+    """Store ``text`` (already extracted: a crawled page, say) as the document's content, cut it into chunks and
+    index them: READY. False when the document was deleted meanwhile."""
     if not Document.objects.select_for_update().filter(pk=document.pk).exists():
         return False
     chunks = chunk_text(text, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
-    Document.objects.filter(pk=document.pk).update(
-        content=text,
-        chunks=chunks,
-        word_count=word_count(text),
-        pages=pages,
-        content_hash=text_hash(text),
-        status=DocumentStatus.READY,
-        error=None,
-        processed_at=Now(),
-    )
     DocumentChunk.objects.filter(document=document).delete()
-    DocumentChunk.objects.bulk_create(
-        [
-            DocumentChunk(document_id=document.pk, bot_id=document.bot_id, position=position, content=chunk)
-            for position, chunk in enumerate(chunks)
-        ],
-        batch_size=2000,
-    )
-    chunks_index(chunks=DocumentChunk.objects.filter(document=document), language=document.bot.language)
-    bot_document_counters_refresh(bot=document.bot)
+    _insert_chunks(document, chunks, first_position=0, config=search_config(document.bot.language))
+    _mark_ready(document, text=text, chunks=chunks, pages=pages)
     return True
 
 

@@ -301,7 +301,7 @@ def _bot_for(message: dict[str, Any]) -> Bot | None:
 
 class KnowledgeBaseView(APIView):
     """``POST /api/vapi/knowledge-base``: VAPI asks for context during a call; we answer with the bot's best
-    chunks for the caller's last words. It is on the live voice path: two indexed queries, no writes."""
+    chunks for the caller's last words. It is on the live voice path: at most three indexed queries, no writes."""
 
     authentication_classes: list = []  # the shared secret is the authentication
     permission_classes = [AllowAny]

@@ -112,7 +112,11 @@ def test_not_configured_is_503(client, bot, settings):
     assert post(client, request("pool")).status_code == 503
 
 
-def test_it_costs_two_queries(client, bot, django_assert_num_queries):
-    # The bot by its assistant id, then the ranked chunks: nothing else on the live voice path.
-    with django_assert_num_queries(2):
+def test_it_costs_at_most_three_queries(client, bot, django_assert_num_queries, settings):
+    # The bot by its assistant id, the chunks with all the words, and (fewer than top-k of those) the chunks with
+    # any of them: nothing else on the live voice path.
+    with django_assert_num_queries(3):
         post(client, request("When does the pool close?"))
+    settings.KNOWLEDGE_BASE_TOP_K = 1
+    with django_assert_num_queries(2):  # enough chunks have every word: no second search
+        post(client, request("swimming pool"))

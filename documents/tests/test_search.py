@@ -29,6 +29,22 @@ def hotel(user):
     return bot
 
 
+def test_chunks_with_every_word_rank_above_partial_matches(hotel):
+    hits = search_chunks(bot=hotel, query="parking euros per day", limit=3)
+
+    assert hits[0].document_name == "parking.txt"  # has all four words
+    assert all(hit.score < hits[0].score for hit in hits[1:])
+
+
+def test_ranking_reads_a_bounded_number_of_candidates(hotel, monkeypatch):
+    from documents import search
+
+    assert len(search_chunks(bot=hotel, query="breakfast garage", limit=5)) == 2
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+
+    assert len(search_chunks(bot=hotel, query="breakfast garage", limit=5)) == 1
+
+
 def test_the_best_chunk_comes_first(hotel):
     hits = search_chunks(bot=hotel, query="Can I bring my dog?", limit=3)
 

@@ -1,0 +1,113 @@
+"""Ingestion of a 200-page PDF: our whole processing pipeline against raw pypdf text extraction, same run.
+
+    python bench/ingest.py [--pages 200] [--rounds 5]
+
+Our pipeline = what the processing task does to a stored upload: open it through the storage API, extract the
+text page by page, normalise it, cut it into chunks, store content and chunks, write the chunk rows and their
+full-text vectors (PostgreSQL), recount the bot's documents. The baseline = ``PdfReader(path)`` and
+``page.extract_text()`` for every page, nothing else. Target: median ratio <= 1.2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from _setup import setup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    setup()
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from pypdf import PdfReader
+
+    from accounts.models import User
+    from bots.models import Bot
+    from documents import services
+    from documents.extract import extract
+    from documents.models import Document, DocumentStatus
+    from documents.tests.pdfgen import make_pdf
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="voicebot-bench-")
+    words = (
+        "The guest services team answers questions about rooms, breakfast, parking, the spa and late check-out. "
+        "Reservations can be changed online until two days before arrival without any fee. "
+    )
+    pages = [f"Page {n}. " + words * 12 for n in range(1, args.pages + 1)]
+    pdf = make_pdf(pages)
+    user, _ = User.objects.get_or_create(id="user_bench", defaults={"email": "bench@example.com"})
+    bot, _ = Bot.objects.get_or_create(
+        user=user, name="Ingest bench", defaults={"welcome_message": "Hi", "system_prompt": "P", "embed_code": ""}
+    )
+    path = default_storage.save(f"uploads/{bot.uuid}/handbook.pdf", ContentFile(pdf))
+    local = Path(default_storage.path(path))
+
+    def baseline() -> int:
+        reader = PdfReader(local)
+        return sum(len(page.extract_text()) for page in reader.pages)
+
+    def extraction_stage() -> int:
+        # extract(): pypdf plus our page handling and text normalisation, no chunking, no database.
+        with default_storage.open(path, "rb") as original:
+            return len(extract(original, "pdf").text)
+
+    def pipeline() -> Document:
+        document = Document.objects.create(
+            bot=bot,
+            name="handbook.pdf",
+            type="application/pdf",
+            size=len(pdf),
+            file_path=path,
+            status=DocumentStatus.PROCESSING,
+        )
+        services.document_process(document_id=document.pk)
+        document.refresh_from_db()
+        assert document.status == DocumentStatus.READY, document.error
+        return document
+
+    baseline(), pipeline(), extraction_stage()  # warm up imports and caches
+    ratios, ours, raw, stage, stage_ratios = [], [], [], [], []
+    for _ in range(args.rounds):
+        # Interleaved, so that the machine's background noise falls on both sides alike.
+        gc.collect()
+        start = time.perf_counter()
+        baseline()
+        raw.append(time.perf_counter() - start)
+        gc.collect()
+        start = time.perf_counter()
+        extraction_stage()
+        stage.append(time.perf_counter() - start)
+        stage_ratios.append(stage[-1] / raw[-1])
+        gc.collect()
+        start = time.perf_counter()
+        document = pipeline()
+        ours.append(time.perf_counter() - start)
+        ratios.append(ours[-1] / raw[-1])
+    Document.objects.filter(bot=bot).delete()
+    default_storage.delete(path)
+
+    print(f"PDF: {args.pages} pages, {len(pdf) / 1e6:.2f} MB; chunks per run: {len(document.chunks)}")
+    print(f"raw pypdf extraction: median {statistics.median(raw) * 1000:.0f} ms")
+    print(
+        f"our extraction stage: median {statistics.median(stage) * 1000:.0f} ms, "
+        f"ratio {statistics.median(stage_ratios):.3f}"
+    )
+    print(f"our pipeline:         median {statistics.median(ours) * 1000:.0f} ms")
+    rounds = ", ".join(f"{ratio:.3f}" for ratio in ratios)
+    print(f"ratio (ours / raw):   median {statistics.median(ratios):.3f} (rounds: {rounds})")
+    print("target <= 1.2:", "met" if statistics.median(ratios) <= 1.2 else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
