@@ -31,12 +31,16 @@ class Session(models.Model):
         "IP address", max_length=45, null=True, blank=True, validators=[validate_ipv46_address], db_column="ipAddress"
     )
     interactions = models.IntegerField(default=0, db_default=0)
+    # Beyond the original schema: where the visitor was, when a CDN in front of us says (GEO_COUNTRY_HEADER).
+    country = models.CharField(max_length=2, null=True, blank=True, help_text="ISO 3166 code, when known.")
 
     class Meta:
         db_table = "sessions"
         indexes = [
             # sessions(userId) and sessions(botId) are the foreign keys' own indexes.
             models.Index(fields=["start_time"], name="sessions_startTime_idx"),
+            # Analytics read one owner's sessions over a time range.
+            models.Index(fields=["user", "start_time"], name="sessions_userId_startTime_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(interactions__gte=0), name="sessions_interactions_not_negative"),
@@ -86,6 +90,8 @@ class Call(models.Model):
             models.Index(fields=["assistant_id"], name="calls_assistantId_idx"),
             models.Index(fields=["status"], name="calls_status_idx"),
             models.Index(fields=["created_at"], name="calls_createdAt_idx"),
+            # Analytics and call logs read one owner's calls over a time range, newest first.
+            models.Index(fields=["user", "-created_at"], name="calls_userId_createdAt_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=CallStatus.values), name="calls_status_valid"),

@@ -140,6 +140,9 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
+# Files served at the site's root: the widget script, at the path the original's embed codes name
+# (/js/external-chatbot-voice.js).
+WHITENOISE_ROOT = BASE_DIR / "public"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -199,6 +202,15 @@ CRAWL_TIMEOUT = env.float("CRAWL_TIMEOUT", default=10.0)
 # Tests only: lets the crawler reach a local test site. Never in production (it would open SSRF to localhost).
 CRAWL_ALLOW_LOOPBACK = env.bool("CRAWL_ALLOW_LOOPBACK", default=False)
 
+# --- Analytics ---------------------------------------------------------------------------------------------------
+
+# A widget session without an end is counted as active for this long after it started (then it was abandoned).
+SESSION_ACTIVE_MINUTES = env.int("SESSION_ACTIVE_MINUTES", default=30)
+# Optional request header a CDN or proxy sets to the visitor's country (e.g. CF-IPCountry); read behind a proxy only.
+GEO_COUNTRY_HEADER = env.str("GEO_COUNTRY_HEADER", default="")
+# Beat syncs calls from VAPI's GET /call this often (seconds); 0 turns it off.
+CALL_SYNC_INTERVAL = env.int("CALL_SYNC_INTERVAL", default=900)
+
 # --- Security (on by default whenever DEBUG is off; see `manage.py check --deploy`) -----------------------------
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -213,6 +225,18 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Cache (rate limits of the public widget routes) -----------------------------------------------------------
+
+# Shared by every process when CACHE_URL names a Redis (redis://host:6379/1); per process otherwise (quick start).
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- Django REST framework and OpenAPI ------------------------------------------------------------------------
 
@@ -229,6 +253,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Behind one proxy the client is the last address it appended to X-Forwarded-For; directly, REMOTE_ADDR.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+    # Per client IP, on the public widget routes (sessions, navigation, widget config).
+    "DEFAULT_THROTTLE_RATES": {"widget": env.str("WIDGET_RATE_LIMIT", default="120/min")},
 }
 # Seconds a client is told to wait (Retry-After) when the database does not answer.
 API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=5)
@@ -302,6 +330,12 @@ CELERY_BEAT_SCHEDULE = {
     # Bots left in ACTIVATING by a worker that died.
     "recover-stuck-activations": {"task": "bots.tasks.recover_stuck_activations", "schedule": 300.0},
 }
+if env.int("CALL_SYNC_INTERVAL", default=900):
+    # Calls whose webhook was missed are repaired from VAPI's own list.
+    CELERY_BEAT_SCHEDULE["sync-calls"] = {
+        "task": "analytics.tasks.sync_calls",
+        "schedule": float(env.int("CALL_SYNC_INTERVAL", default=900)),
+    }
 
 # --- VAPI and the public address VAPI and the widget use ---------------------------------------------------------
 

@@ -148,7 +148,7 @@ ADDED_COLUMNS: dict[str, set[str]] = {
     },
     # Processing (status, error), crawled pages (sourceUrl) and change detection on re-crawls (contentHash).
     "documents": {"status", "error", "sourceUrl", "contentHash"},
-    "sessions": set(),
+    "sessions": {"country"},
     "calls": set(),
 }
 

@@ -1,0 +1,1 @@
+/* The embeddable voice widget: written in the next commit. */
