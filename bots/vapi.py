@@ -165,6 +165,21 @@ class VapiClient:
                 return assistant
         return None
 
+    # --- calls
+
+    def list_calls(
+        self, *, created_before: datetime.datetime | None = None, limit: int = 100, assistant_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """One page of ``GET /call``: a bare JSON array, newest first; page on with ``created_before`` = the
+        oldest ``createdAt`` seen (VAPI has no cursor)."""
+        params: dict[str, Any] = {"limit": limit}
+        if created_before is not None:
+            params["createdAtLt"] = created_before.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+        if assistant_id:
+            params["assistantId"] = assistant_id
+        calls = self._request("GET", "/call", params=params)
+        return [call for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
+
     # --- plumbing
 
     def _request(self, method: str, path: str, **kwargs) -> Any:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("bots.api.urls")),
     path("", include("documents.api.urls")),
+    path("", include("analytics.api.urls")),
     # Last: any other path under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found),
 ]

@@ -5,25 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0002_database_cascade'),
-        ('bots', '0004_knowledge_sync'),
+        ("analytics", "0002_database_cascade"),
+        ("bots", "0004_knowledge_sync"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='session',
-            name='country',
-            field=models.CharField(blank=True, help_text='ISO 3166 code, when known.', max_length=2, null=True),
+            model_name="session",
+            name="country",
+            field=models.CharField(blank=True, help_text="ISO 3166 code, when known.", max_length=2, null=True),
         ),
         migrations.AddIndex(
-            model_name='call',
-            index=models.Index(fields=['user', '-created_at'], name='calls_userId_createdAt_idx'),
+            model_name="call",
+            index=models.Index(fields=["user", "-created_at"], name="calls_userId_createdAt_idx"),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['user', 'start_time'], name='sessions_userId_startTime_idx'),
+            model_name="session",
+            index=models.Index(fields=["user", "start_time"], name="sessions_userId_startTime_idx"),
         ),
     ]

@@ -1,0 +1,200 @@
+"""Routes the embedded widget calls from customers' sites: public (any origin, see CORS_PUBLIC_URLS_REGEX),
+validated, and rate-limited per client address.
+
+    GET  /api/widget/{uuid}/config                     what the widget needs to draw itself and start calls
+    POST /api/analytics/sessions                       a visitor's session starts (GET: the owner's report)
+    POST /api/analytics/sessions/{sessionId}/interaction
+    POST /api/analytics/sessions/{sessionId}/end       also as navigator.sendBeacon (any body, any content type)
+    POST /api/vapi/navigation                          a navigation command the widget acted on or refused
+    GET  /api/vapi/navigation                          the legacy "running" answer
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from accounts.errors import NotFoundError, ServiceError
+from accounts.network import client_country, client_ip
+from analytics import services
+from bots.models import Bot
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"^session_\d{10,16}_[0-9a-f]{8,32}$")
+
+
+class WidgetThrottle(AnonRateThrottle):
+    """Per client address (REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind BEHIND_PROXY), whether or not
+    the caller is signed in: the widget runs on strangers' pages."""
+
+    scope = "widget"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class _PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetThrottle]
+
+
+class WidgetConfigView(_PublicView):
+    @extend_schema(
+        auth=[],
+        responses=inline_serializer(
+            "WidgetConfig",
+            {
+                "success": serializers.BooleanField(),
+                "bot": inline_serializer(
+                    "WidgetBot",
+                    {
+                        "uuid": serializers.CharField(),
+                        "name": serializers.CharField(),
+                        "status": serializers.CharField(),
+                        "assistantId": serializers.CharField(allow_null=True),
+                        "welcomeMessage": serializers.CharField(),
+                        "language": serializers.CharField(),
+                        "position": serializers.CharField(),
+                        "theme": serializers.CharField(),
+                    },
+                ),
+                "vapiPublicKey": serializers.CharField(allow_null=True),
+            },
+        ),
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        bot = Bot.objects.filter(uuid=uuid).first()
+        if bot is None:
+            raise NotFoundError("Bot not found")
+        return Response(
+            {
+                "success": True,
+                "bot": {
+                    "uuid": bot.uuid,
+                    "name": bot.name,
+                    "status": bot.status.lower(),
+                    "assistantId": bot.vapi_assistant_id,
+                    "welcomeMessage": bot.welcome_message,
+                    "language": bot.language,
+                    "position": bot.position.lower(),
+                    "theme": bot.theme.lower(),
+                },
+                "vapiPublicKey": settings.VAPI_PUBLIC_KEY or None,
+            }
+        )
+
+
+class _SessionStart(serializers.Serializer):
+    botUuid = serializers.CharField(max_length=64)
+    userAgent = serializers.CharField(max_length=4096, required=False, allow_blank=True, allow_null=True)
+    # The legacy body carried the client's address; the server decides it (a client can claim anything).
+    ipAddress = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+
+
+class SessionStartView(_PublicView):
+    """``POST /api/analytics/sessions``: the widget starts a session (the original required a signed-in dashboard
+    user here, so visitors' sessions were never recorded). ``GET`` on the same path is the owner's report."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=_SessionStart,
+        auth=[],
+        responses=inline_serializer(
+            "SessionStarted",
+            {
+                "success": serializers.BooleanField(),
+                "sessionId": serializers.CharField(),
+                "message": serializers.CharField(),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = _SessionStart(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_agent = data.validated_data.get("userAgent") or request.headers.get("User-Agent")
+        session = services.session_start(
+            bot_uuid=data.validated_data["botUuid"],
+            user_agent=user_agent,
+            ip_address=client_ip(request),
+            country=client_country(request),
+        )
+        return Response({"success": True, "sessionId": session.session_id, "message": "Session tracking started"})
+
+
+def _session_id(value: str) -> str:
+    if not SESSION_ID.match(value):
+        raise NotFoundError("Session not found")
+    return value
+
+
+class SessionInteractionView(_PublicView):
+    parser_classes: list = []  # nothing in the body matters
+
+    @extend_schema(request=None, auth=[], responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, session_id: str) -> Response:
+        count = services.session_interaction(session_id=_session_id(session_id))
+        return Response({"success": True, "interactions": count})
+
+
+class SessionEndView(_PublicView):
+    parser_classes: list = []  # navigator.sendBeacon sends text/plain or nothing: the body is not read
+
+    @extend_schema(request=None, auth=[], responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, session_id: str) -> Response:
+        services.session_end(session_id=_session_id(session_id))
+        return Response({"success": True})
+
+
+class _Navigation(serializers.Serializer):
+    url = serializers.CharField(max_length=2048, required=False, allow_blank=True)
+    command = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    success = serializers.BooleanField(required=False, default=False)
+    botUuid = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class NavigationView(_PublicView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(auth=[], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "success": True,
+                "message": "Navigation API is running",
+                "endpoints": {"POST /api/vapi/navigation": "Log a navigation command {url, command, success, botUuid}"},
+            }
+        )
+
+    @extend_schema(request=_Navigation, auth=[], responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = _Navigation(data=request.data)
+        data.is_valid(raise_exception=True)
+        url, command = data.validated_data.get("url", ""), data.validated_data.get("command", "")
+        if not url:
+            raise ServiceError("URL is required")
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("", "http", "https"):
+            raise ServiceError("Only http and https URLs can be navigated to")
+        logger.info(
+            "Widget navigation for bot %s: %r -> %s (%s)",
+            data.validated_data.get("botUuid") or "?",
+            command[:200],
+            url[:300],
+            "done" if data.validated_data["success"] else "refused",
+        )
+        return Response({"success": True, "message": "Navigation logged successfully", "url": url, "command": command})

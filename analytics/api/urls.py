@@ -1,0 +1,20 @@
+from django.urls import path
+
+from analytics.api import public
+from analytics.webhooks import VapiWebhookView
+from bots.services import WEBHOOK_PATH
+
+urlpatterns = [
+    # VAPI's server messages.
+    path(WEBHOOK_PATH.lstrip("/"), VapiWebhookView.as_view(), name="vapi-webhook"),
+    # The widget (public).
+    path("api/widget/<str:uuid>/config", public.WidgetConfigView.as_view(), name="widget-config"),
+    path("api/analytics/sessions", public.SessionStartView.as_view(), name="analytics-sessions"),
+    path(
+        "api/analytics/sessions/<str:session_id>/interaction",
+        public.SessionInteractionView.as_view(),
+        name="session-interaction",
+    ),
+    path("api/analytics/sessions/<str:session_id>/end", public.SessionEndView.as_view(), name="session-end"),
+    path("api/vapi/navigation", public.NavigationView.as_view(), name="vapi-navigation"),
+]

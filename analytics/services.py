@@ -1,0 +1,353 @@
+"""Writes of analytics: calls reported by VAPI (webhook and sync), visitor sessions reported by the widget.
+
+Calls are upserted by VAPI's call id. What a message says is merged into what we have: a status never moves
+backwards (a ``ringing`` delivered after ``ended`` changes nothing), and a field a message does not mention keeps
+its value. The row is created with ``INSERT … ON CONFLICT DO NOTHING`` and then locked, so deliveries of the same
+call that arrive together are applied one after the other, never duplicated.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.errors import ConflictError, NotFoundError
+from analytics.models import Call, CallStatus, Session
+from bots.models import Bot, BotStatus
+
+logger = logging.getLogger(__name__)
+
+# VAPI's call statuses, in the order a call goes through them; "not-found" and "deletion-failed" say nothing.
+VAPI_STATUSES = {
+    "scheduled": CallStatus.QUEUED,
+    "queued": CallStatus.QUEUED,
+    "ringing": CallStatus.RINGING,
+    "in-progress": CallStatus.IN_PROGRESS,
+    "forwarding": CallStatus.FORWARDING,
+    "ended": CallStatus.ENDED,
+}
+STATUS_ORDER = {
+    CallStatus.QUEUED: 1,
+    CallStatus.RINGING: 2,
+    CallStatus.IN_PROGRESS: 3,
+    CallStatus.FORWARDING: 4,
+    CallStatus.ENDED: 5,
+}
+RECORDED_TYPES = frozenset({"status-update", "end-of-call-report"})
+
+
+# --- What VAPI tells us about a call ---------------------------------------------------------------------------
+
+
+@dataclass
+class CallFacts:
+    """What one message (or one call object from ``GET /call``) says about a call; ``None``: it does not say."""
+
+    vapi_call_id: str
+    assistant_id: str | None = None
+    bot_uuid: str | None = None  # our metadata on the assistant, a second way to find the bot
+    status: str | None = None
+    ended_reason: str | None = None
+    type: str | None = None
+    phone_number: str | None = None
+    cost: float | None = None
+    created_at: datetime.datetime | None = None
+    started_at: datetime.datetime | None = None
+    ended_at: datetime.datetime | None = None
+    duration: int | None = None
+    transcript: str | None = None
+    recording: str | None = None
+    summary: str | None = None
+    message_count: int | None = None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any, limit: int | None = None) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value[:limit] if limit else value
+
+
+def _time(value: Any) -> datetime.datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)  # epoch milliseconds
+    if isinstance(value, str):
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            return None
+        if moment is not None and timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment
+    return None
+
+
+def _cost(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
+def _url(value: Any) -> str | None:
+    text = _text(value, 2048)
+    return text if text and text.startswith(("https://", "http://")) else None
+
+
+def _count_messages(messages: Any) -> int | None:
+    if not isinstance(messages, list):
+        return None
+    # The system prompt is not part of the conversation.
+    return sum(1 for item in messages if isinstance(item, dict) and item.get("role") != "system")
+
+
+def facts_from_call(call: dict[str, Any]) -> CallFacts | None:
+    """A VAPI call object (``message.call``, or an item of ``GET /call``)."""
+    call_id = _text(call.get("id"), 100)
+    if call_id is None:
+        return None
+    artifact, analysis = _dict(call.get("artifact")), _dict(call.get("analysis"))
+    customer = _dict(call.get("customer"))
+    metadata = _dict(_dict(call.get("assistant")).get("metadata")) or _dict(call.get("metadata"))
+    facts = CallFacts(
+        vapi_call_id=call_id,
+        assistant_id=_text(call.get("assistantId"), 100),
+        bot_uuid=_text(metadata.get("botUuid"), 36),
+        status=VAPI_STATUSES.get(call.get("status")),
+        ended_reason=_text(call.get("endedReason"), 255),
+        type=_text(call.get("type"), 64),
+        phone_number=_text(customer.get("number"), 64) or _text(call.get("phoneNumber"), 64),
+        cost=_cost(call.get("cost")),
+        created_at=_time(call.get("createdAt")),
+        started_at=_time(call.get("startedAt")),
+        ended_at=_time(call.get("endedAt")),
+        transcript=_text(artifact.get("transcript")) or _text(call.get("transcript")),
+        recording=_url(artifact.get("recordingUrl"))
+        or _url(artifact.get("stereoRecordingUrl"))
+        or _url(call.get("recordingUrl")),
+        summary=_text(analysis.get("summary")) or _text(call.get("summary")),
+        message_count=_count_messages(artifact.get("messages") or call.get("messages")),
+    )
+    return facts
+
+
+def facts_from_message(message: dict[str, Any]) -> CallFacts | None:
+    """A ``status-update`` or ``end-of-call-report`` server message: ``artifact.*``/``analysis.*`` first, the
+    older top-level keys after."""
+    kind = message.get("type")
+    facts = facts_from_call(_dict(message.get("call")))
+    if facts is None or kind not in RECORDED_TYPES:
+        return None
+    metadata = _dict(_dict(message.get("assistant")).get("metadata"))
+    facts.bot_uuid = facts.bot_uuid or _text(metadata.get("botUuid"), 36)
+    if kind == "status-update":
+        facts.status = VAPI_STATUSES.get(message.get("status"), facts.status)
+        facts.ended_reason = _text(message.get("endedReason"), 255) or facts.ended_reason
+        return facts
+    # end-of-call-report: the final word on the call.
+    artifact, analysis = _dict(message.get("artifact")), _dict(message.get("analysis"))
+    facts.status = CallStatus.ENDED
+    facts.ended_reason = _text(message.get("endedReason"), 255) or facts.ended_reason
+    facts.cost = _cost(message.get("cost")) if _cost(message.get("cost")) is not None else facts.cost
+    facts.started_at = _time(message.get("startedAt")) or facts.started_at
+    facts.ended_at = _time(message.get("endedAt")) or facts.ended_at
+    facts.transcript = _text(artifact.get("transcript")) or _text(message.get("transcript")) or facts.transcript
+    facts.recording = (
+        _url(artifact.get("recordingUrl"))
+        or _url(artifact.get("stereoRecordingUrl"))
+        or _url(message.get("recordingUrl"))
+        or _url(message.get("stereoRecordingUrl"))
+        or facts.recording
+    )
+    facts.summary = _text(analysis.get("summary")) or _text(message.get("summary")) or facts.summary
+    count = _count_messages(artifact.get("messages") or message.get("messages"))
+    facts.message_count = count if count is not None else facts.message_count
+    legacy_seconds = message.get("durationSeconds")
+    if isinstance(legacy_seconds, int | float) and not isinstance(legacy_seconds, bool) and legacy_seconds >= 0:
+        facts.duration = round(legacy_seconds)
+    return facts
+
+
+# --- Recording calls ---------------------------------------------------------------------------------------------
+
+
+def _bot_for(facts: CallFacts) -> Bot | None:
+    bots = Bot.objects.only("id", "user_id")
+    if facts.assistant_id:
+        bot = bots.filter(vapi_assistant_id=facts.assistant_id).first()
+        if bot is not None:
+            return bot
+    if facts.bot_uuid:
+        return bots.filter(uuid=facts.bot_uuid).first()
+    return None
+
+
+_MERGED = (
+    "ended_reason",
+    "type",
+    "phone_number",
+    "cost",
+    "started_at",
+    "ended_at",
+    "transcript",
+    "recording",
+    "summary",
+    "message_count",
+)
+
+
+def call_record(*, facts: CallFacts) -> Call | None:
+    """Upsert the call ``facts`` describes. None when no bot of ours has that assistant (not our call)."""
+    bot = _bot_for(facts)
+    if bot is None:
+        logger.info(
+            "VAPI call %s: assistant %s is none of our bots; not recorded", facts.vapi_call_id, facts.assistant_id
+        )
+        return None
+    with transaction.atomic():
+        Call.objects.bulk_create(
+            [
+                Call(
+                    vapi_call_id=facts.vapi_call_id,
+                    assistant_id=facts.assistant_id or "",
+                    user_id=bot.user_id,
+                    bot_id=bot.pk,
+                    status=facts.status or CallStatus.QUEUED,
+                    created_at=facts.created_at or timezone.now(),
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        call = Call.objects.select_for_update().get(vapi_call_id=facts.vapi_call_id)
+        _merge(call, facts)
+        call.save()
+    return call
+
+
+def _merge(call: Call, facts: CallFacts) -> None:
+    if facts.status and STATUS_ORDER[facts.status] >= STATUS_ORDER.get(call.status, 0):
+        call.status = facts.status
+    for name in _MERGED:
+        value = getattr(facts, name)
+        if value is not None:
+            setattr(call, name, value)
+    if facts.assistant_id and not call.assistant_id:
+        call.assistant_id = facts.assistant_id
+    if facts.created_at and facts.created_at < call.created_at:
+        call.created_at = facts.created_at
+    if facts.duration is not None:
+        call.duration = facts.duration
+    elif call.started_at and call.ended_at:
+        call.duration = max(0, round((call.ended_at - call.started_at).total_seconds()))
+
+
+def call_record_message(*, message: dict[str, Any]) -> tuple[str, Call | None]:
+    """A server message from the webhook: ("recorded" | "ignored" | "unknown assistant", call)."""
+    facts = facts_from_message(message)
+    if facts is None:
+        return "ignored", None
+    call = call_record(facts=facts)
+    return ("recorded" if call else "unknown assistant"), call
+
+
+@dataclass
+class SyncStats:
+    pages: int = 0
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+
+def calls_sync(
+    *, since: datetime.datetime | None = None, max_pages: int = 100, page_size: int = 100, progress=None
+) -> SyncStats:
+    """Walk VAPI's ``GET /call`` newest first, page by page (``createdAtLt`` = the oldest call seen), back to
+    ``since``, and record every call of our assistants: what a missed webhook would have told us."""
+    from bots.vapi import VapiClient  # bots sits below analytics; the client is only needed here
+
+    stats = SyncStats()
+    seen: set[str] = set()
+    before: datetime.datetime | None = None
+    with VapiClient.from_settings() as vapi:
+        while stats.pages < max_pages:
+            calls = vapi.list_calls(created_before=before, limit=page_size)
+            stats.pages += 1
+            oldest = None
+            for item in calls:
+                facts = facts_from_call(item)
+                if facts is None or facts.vapi_call_id in seen:
+                    continue
+                seen.add(facts.vapi_call_id)
+                stats.seen += 1
+                if facts.created_at and (oldest is None or facts.created_at < oldest):
+                    oldest = facts.created_at
+                existed = Call.objects.filter(vapi_call_id=facts.vapi_call_id).exists()
+                if call_record(facts=facts) is None:
+                    stats.skipped += 1
+                elif existed:
+                    stats.updated += 1
+                else:
+                    stats.created += 1
+            if progress:
+                progress(stats)
+            if len(calls) < page_size or oldest is None or (since and oldest < since) or (before and oldest >= before):
+                break
+            before = oldest
+    return stats
+
+
+# --- Widget sessions ----------------------------------------------------------------------------------------------
+
+
+def new_session_id() -> str:
+    """The original's format, session_<milliseconds>_<random>; the random part makes it unguessable, which is
+    what lets the widget report on the session with nothing but its id."""
+    return f"session_{int(timezone.now().timestamp() * 1000)}_{secrets.token_hex(8)}"
+
+
+def session_start(*, bot_uuid: str, user_agent: str | None, ip_address: str | None, country: str | None) -> Session:
+    bot = Bot.objects.only("id", "user_id", "status").filter(uuid=bot_uuid).first()
+    if bot is None:
+        raise NotFoundError("Bot not found")
+    if bot.status != BotStatus.ACTIVE:
+        raise ConflictError("Bot is not active")
+    return Session.objects.create(
+        session_id=new_session_id(),
+        user_id=bot.user_id,
+        bot_id=bot.pk,
+        user_agent=(user_agent or "")[:1024] or None,
+        ip_address=ip_address,
+        country=country,
+    )
+
+
+def session_interaction(*, session_id: str) -> int:
+    """One more caller utterance in an open session; the new count."""
+    updated = Session.objects.filter(session_id=session_id, end_time__isnull=True).update(
+        interactions=F("interactions") + 1
+    )
+    interactions = Session.objects.filter(session_id=session_id).values_list("interactions", flat=True).first()
+    if interactions is None:
+        raise NotFoundError("Session not found")
+    if not updated:
+        raise ConflictError("Session has ended")
+    return interactions
+
+
+def session_end(*, session_id: str) -> None:
+    """Close the session (idempotent: a second end, e.g. a beacon after the call's own end, changes nothing)."""
+    closed = Session.objects.filter(session_id=session_id, end_time__isnull=True).update(end_time=Now())
+    if not closed and not Session.objects.filter(session_id=session_id).exists():
+        raise NotFoundError("Session not found")

@@ -1,0 +1,58 @@
+"""``POST /api/vapi/webhook``: VAPI's server messages (the URL every assistant gets as ``server.url``).
+
+The ``x-vapi-secret`` header is compared in constant time before the body is even parsed. ``status-update`` and
+``end-of-call-report`` upsert the call; every other message type, and calls of assistants that are none of our
+bots, are acknowledged with 200 and logged, so VAPI never retries them. It answers in a few queries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.http import JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.errors import ServiceError, UnavailableError
+from analytics.services import call_record_message
+from bots.vapi import request_has_vapi_secret
+
+logger = logging.getLogger(__name__)
+
+
+class VapiWebhookView(APIView):
+    authentication_classes: list = []  # the shared secret is the authentication
+    permission_classes = [AllowAny]
+    parser_classes: list = []
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(description="Malformed JSON"),
+            401: OpenApiResponse(description="Missing or wrong x-vapi-secret"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> JsonResponse:
+        if not settings.VAPI_WEBHOOK_SECRET:
+            raise UnavailableError("The VAPI webhook is not configured (VAPI_WEBHOOK_SECRET)")
+        if not request_has_vapi_secret(request):
+            return JsonResponse({"success": False, "error": "Unauthorized"}, status=401)
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            raise ServiceError("Malformed JSON") from None
+        message = body.get("message") if isinstance(body, dict) else None
+        if not isinstance(message, dict):
+            raise ServiceError("Malformed message: no message object")
+        kind = message.get("type") if isinstance(message.get("type"), str) else "unknown"
+        outcome, _ = call_record_message(message=message)
+        if outcome != "recorded":
+            logger.info("VAPI webhook %s: %s", kind, outcome)
+        return JsonResponse({"success": True, "type": kind, "outcome": outcome})
