@@ -1,9 +1,9 @@
 """Writes of analytics: calls reported by VAPI (webhook and sync), visitor sessions reported by the widget.
 
-Calls are upserted by VAPI's call id. What a message says is merged into what we have: a status never moves
-backwards (a ``ringing`` delivered after ``ended`` changes nothing), and a field a message does not mention keeps
-its value. The row is created with ``INSERT … ON CONFLICT DO NOTHING`` and then locked, so deliveries of the same
-call that arrive together are applied one after the other, never duplicated.
+Calls are upserted by VAPI's call id, in one ``INSERT … ON CONFLICT DO UPDATE``. What a message says is merged into
+what we have: a status never moves backwards (a ``ringing`` delivered after ``ended`` changes nothing), and a field a
+message does not mention keeps its value. Deliveries of the same call that arrive together are applied one after
+the other on the conflicting row's lock, never duplicated.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.errors import ConflictError, NotFoundError
+from accounts.ids import cuid
 from analytics.models import Call, CallStatus, Session
 from bots.models import Bot, BotStatus
 
@@ -34,13 +35,6 @@ VAPI_STATUSES = {
     "in-progress": CallStatus.IN_PROGRESS,
     "forwarding": CallStatus.FORWARDING,
     "ended": CallStatus.ENDED,
-}
-STATUS_ORDER = {
-    CallStatus.QUEUED: 1,
-    CallStatus.RINGING: 2,
-    CallStatus.IN_PROGRESS: 3,
-    CallStatus.FORWARDING: 4,
-    CallStatus.ENDED: 5,
 }
 RECORDED_TYPES = frozenset({"status-update", "end-of-call-report"})
 
@@ -193,63 +187,81 @@ def _bot_for(facts: CallFacts) -> Bot | None:
     return None
 
 
-_MERGED = (
-    "ended_reason",
-    "type",
-    "phone_number",
-    "cost",
-    "started_at",
-    "ended_at",
-    "transcript",
-    "recording",
-    "summary",
-    "message_count",
+# One statement, portable to SQLite: insert the call, or merge what the message says into the row that exists.
+# A parameter that is NULL means "the message does not say" and keeps the stored value; the status only moves
+# forward (by rank); the row lock of the conflicting row serialises concurrent deliveries of the same call.
+_RANK = (
+    "CASE {0} WHEN 'QUEUED' THEN 1 WHEN 'RINGING' THEN 2 WHEN 'IN_PROGRESS' THEN 3 "
+    "WHEN 'FORWARDING' THEN 4 WHEN 'ENDED' THEN 5 ELSE 0 END"
 )
+# Only constants are formatted into the statement; every value is a parameter.
+_UPSERT = f"""
+INSERT INTO calls ("id", "vapiCallId", "assistantId", "userId", "botId", "status", "endedReason", "phoneNumber",
+                   "type", "cost", "duration", "transcript", "recording", "summary", "messageCount", "createdAt",
+                   "startedAt", "endedAt", "updatedAt")
+VALUES (%(id)s, %(vapi_call_id)s, %(assistant_id)s, %(user_id)s, %(bot_id)s, %(status)s, %(ended_reason)s,
+        %(phone_number)s, %(type)s, COALESCE(%(cost)s, 0), %(duration)s, %(transcript)s, %(recording)s,
+        %(summary)s, COALESCE(%(message_count)s, 0), %(created_at)s, %(started_at)s, %(ended_at)s, %(now)s)
+ON CONFLICT ("vapiCallId") DO UPDATE SET
+    "status" = CASE WHEN {_RANK.format("excluded.status")} >= {_RANK.format("calls.status")}
+                    THEN excluded.status ELSE calls.status END,
+    "assistantId" = CASE WHEN calls."assistantId" = '' THEN excluded."assistantId" ELSE calls."assistantId" END,
+    "endedReason" = COALESCE(%(ended_reason)s, calls."endedReason"),
+    "phoneNumber" = COALESCE(%(phone_number)s, calls."phoneNumber"),
+    "type" = COALESCE(%(type)s, calls."type"),
+    "cost" = COALESCE(%(cost)s, calls."cost"),
+    "duration" = COALESCE(%(duration)s, calls."duration"),
+    "transcript" = COALESCE(%(transcript)s, calls."transcript"),
+    "recording" = COALESCE(%(recording)s, calls."recording"),
+    "summary" = COALESCE(%(summary)s, calls."summary"),
+    "messageCount" = COALESCE(%(message_count)s, calls."messageCount"),
+    "createdAt" = CASE WHEN %(said_created_at)s AND excluded."createdAt" < calls."createdAt"
+                       THEN excluded."createdAt" ELSE calls."createdAt" END,
+    "startedAt" = COALESCE(%(started_at)s, calls."startedAt"),
+    "endedAt" = COALESCE(%(ended_at)s, calls."endedAt"),
+    "updatedAt" = excluded."updatedAt"
+RETURNING "id"
+"""  # noqa: S608
 
 
 def call_record(*, facts: CallFacts) -> Call | None:
-    """Upsert the call ``facts`` describes. None when no bot of ours has that assistant (not our call)."""
+    """Upsert the call ``facts`` describes (one statement). None when no bot of ours has that assistant."""
     bot = _bot_for(facts)
     if bot is None:
         logger.info(
             "VAPI call %s: assistant %s is none of our bots; not recorded", facts.vapi_call_id, facts.assistant_id
         )
         return None
-    with transaction.atomic():
-        Call.objects.bulk_create(
-            [
-                Call(
-                    vapi_call_id=facts.vapi_call_id,
-                    assistant_id=facts.assistant_id or "",
-                    user_id=bot.user_id,
-                    bot_id=bot.pk,
-                    status=facts.status or CallStatus.QUEUED,
-                    created_at=facts.created_at or timezone.now(),
-                )
-            ],
-            ignore_conflicts=True,
-        )
-        call = Call.objects.select_for_update().get(vapi_call_id=facts.vapi_call_id)
-        _merge(call, facts)
-        call.save()
-    return call
-
-
-def _merge(call: Call, facts: CallFacts) -> None:
-    if facts.status and STATUS_ORDER[facts.status] >= STATUS_ORDER.get(call.status, 0):
-        call.status = facts.status
-    for name in _MERGED:
-        value = getattr(facts, name)
-        if value is not None:
-            setattr(call, name, value)
-    if facts.assistant_id and not call.assistant_id:
-        call.assistant_id = facts.assistant_id
-    if facts.created_at and facts.created_at < call.created_at:
-        call.created_at = facts.created_at
-    if facts.duration is not None:
-        call.duration = facts.duration
-    elif call.started_at and call.ended_at:
-        call.duration = max(0, round((call.ended_at - call.started_at).total_seconds()))
+    now = timezone.now()
+    duration = facts.duration
+    if duration is None and facts.started_at and facts.ended_at:
+        duration = max(0, round((facts.ended_at - facts.started_at).total_seconds()))
+    params = {
+        "id": cuid(),
+        "vapi_call_id": facts.vapi_call_id,
+        "assistant_id": facts.assistant_id or "",
+        "user_id": bot.user_id,
+        "bot_id": bot.pk,
+        "status": facts.status or CallStatus.QUEUED,
+        "ended_reason": facts.ended_reason,
+        "phone_number": facts.phone_number,
+        "type": facts.type,
+        "cost": facts.cost,
+        "duration": duration,
+        "transcript": facts.transcript,
+        "recording": facts.recording,
+        "summary": facts.summary,
+        "message_count": facts.message_count,
+        "created_at": facts.created_at or now,
+        "said_created_at": facts.created_at is not None,
+        "started_at": facts.started_at,
+        "ended_at": facts.ended_at,
+        "now": now,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, params)
+        (call_id,) = cursor.fetchone()
+    return Call(pk=call_id, vapi_call_id=facts.vapi_call_id, bot_id=bot.pk, user_id=bot.user_id)
 
 
 def call_record_message(*, message: dict[str, Any]) -> tuple[str, Call | None]:

@@ -23,6 +23,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
@@ -41,6 +42,10 @@ class WidgetThrottle(AnonRateThrottle):
     the caller is signed in: the widget runs on strangers' pages."""
 
     scope = "widget"
+
+    def get_rate(self) -> str | None:
+        # Read when used, not when the class was defined: a changed setting applies.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

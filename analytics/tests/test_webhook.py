@@ -1,0 +1,244 @@
+"""The VAPI server-message webhook with VAPI-shaped payloads (spec/vapi.md, section 3)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from analytics.models import Call, CallStatus
+from bots.tests.factories import BotFactory
+
+SECRET = "webhook-secret-0123456789"
+URL = "/api/vapi/webhook"
+STARTED = "2026-11-20T10:00:00.000Z"
+ENDED = "2026-11-20T10:02:35.400Z"
+
+
+@pytest.fixture
+def bot(db, settings):
+    settings.VAPI_WEBHOOK_SECRET = SECRET
+    return BotFactory(active=True, vapi_assistant_id="asst_hook")
+
+
+def call_object(**extra) -> dict:
+    return {
+        "id": "call_123",
+        "orgId": "org_1",
+        "assistantId": "asst_hook",
+        "type": "webCall",
+        "status": "queued",
+        "createdAt": "2026-11-20T09:59:58.000Z",
+        **extra,
+    }
+
+
+def status_update(status: str, **extra) -> dict:
+    return {
+        "message": {
+            "type": "status-update",
+            "status": status,
+            "timestamp": 1763632800000,
+            "call": call_object(status=status),
+            **extra,
+        }
+    }
+
+
+def end_of_call_report(**extra) -> dict:
+    return {
+        "message": {
+            "type": "end-of-call-report",
+            "timestamp": 1763632960000,
+            "endedReason": "customer-ended-call",
+            "cost": 0.1834,
+            "startedAt": STARTED,
+            "endedAt": ENDED,
+            "call": call_object(status="ended"),
+            "artifact": {
+                "transcript": "AI: Hello!\nUser: When do you open?\nAI: At nine.",
+                "recordingUrl": "https://storage.vapi.ai/rec/call_123.wav",
+                "messages": [
+                    {"role": "system", "message": "You are helpful."},
+                    {"role": "bot", "message": "Hello!"},
+                    {"role": "user", "message": "When do you open?"},
+                    {"role": "bot", "message": "At nine."},
+                ],
+            },
+            "analysis": {"summary": "The caller asked for the opening time."},
+            **extra,
+        }
+    }
+
+
+def deliver(client, body, secret=SECRET):
+    headers = {"x-vapi-secret": secret} if secret is not None else {}
+    return client.post(
+        URL, json.dumps(body) if not isinstance(body, str) else body, content_type="application/json", headers=headers
+    )
+
+
+def test_end_of_call_report_records_everything(client, bot):
+    response = deliver(client, end_of_call_report())
+
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "type": "end-of-call-report", "outcome": "recorded"}
+    call = Call.objects.get()
+    assert (call.vapi_call_id, call.assistant_id, call.bot, call.user) == ("call_123", "asst_hook", bot, bot.user)
+    assert call.status == CallStatus.ENDED
+    assert call.ended_reason == "customer-ended-call"
+    assert call.cost == pytest.approx(0.1834)
+    assert call.started_at == datetime.datetime(2026, 11, 20, 10, 0, tzinfo=datetime.UTC)
+    assert call.duration == 155  # ended - started, 155.4 s rounded
+    assert call.transcript.startswith("AI: Hello!")
+    assert call.recording == "https://storage.vapi.ai/rec/call_123.wav"
+    assert call.summary == "The caller asked for the opening time."
+    assert call.message_count == 3  # the system prompt is not a message of the conversation
+    assert call.type == "webCall"
+    assert call.created_at == datetime.datetime(2026, 11, 20, 9, 59, 58, tzinfo=datetime.UTC)
+
+
+def test_older_payloads_with_top_level_keys(client, bot):
+    body = end_of_call_report(
+        transcript="AI: Hi", recordingUrl="https://old.example/rec.mp3", summary="Old style", durationSeconds=42.4
+    )
+    del body["message"]["artifact"], body["message"]["analysis"], body["message"]["startedAt"]
+
+    deliver(client, body)
+
+    call = Call.objects.get()
+    assert (call.transcript, call.recording, call.summary, call.duration) == (
+        "AI: Hi",
+        "https://old.example/rec.mp3",
+        "Old style",
+        42,
+    )
+
+
+def test_status_updates_then_the_report(client, bot):
+    for status in ("queued", "ringing", "in-progress"):
+        deliver(client, status_update(status))
+        assert Call.objects.get().status == VAPI[status]
+    deliver(client, end_of_call_report())
+
+    assert Call.objects.get().status == CallStatus.ENDED
+
+
+VAPI = {"queued": CallStatus.QUEUED, "ringing": CallStatus.RINGING, "in-progress": CallStatus.IN_PROGRESS}
+
+
+def test_a_status_never_moves_backwards(client, bot):
+    deliver(client, end_of_call_report())
+
+    deliver(client, status_update("ringing"))  # late, out of order
+
+    call = Call.objects.get()
+    assert call.status == CallStatus.ENDED
+    assert call.transcript  # nothing of the report lost
+
+
+def test_a_phone_call_keeps_the_customer_number(client, bot):
+    body = end_of_call_report()
+    body["message"]["call"] = call_object(type="inboundPhoneCall", customer={"number": "+15550100"})
+
+    deliver(client, body)
+
+    assert (Call.objects.get().type, Call.objects.get().phone_number) == ("inboundPhoneCall", "+15550100")
+
+
+def test_duplicates_are_one_row(client, bot):
+    for _ in range(3):
+        deliver(client, end_of_call_report())
+
+    assert Call.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_concurrent_deliveries_make_one_row(settings):
+    settings.VAPI_WEBHOOK_SECRET = SECRET
+    BotFactory(active=True, vapi_assistant_id="asst_hook")
+    barrier = threading.Barrier(3)
+    statuses = []
+
+    def deliver_once():
+        barrier.wait()
+        try:
+            statuses.append(deliver(Client(), end_of_call_report()).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver_once) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [200, 200, 200]
+    assert Call.objects.count() == 1
+    assert Call.objects.get().status == CallStatus.ENDED
+
+
+def test_unknown_assistant_is_acknowledged_and_nothing_is_written(client, bot):
+    body = end_of_call_report()
+    body["message"]["call"]["assistantId"] = "asst_someone_else"
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "unknown assistant"
+    assert not Call.objects.exists()
+
+
+def test_the_bot_is_found_by_metadata_when_the_assistant_id_is_missing(client, bot):
+    body = end_of_call_report(assistant={"metadata": {"botUuid": bot.uuid}})
+    del body["message"]["call"]["assistantId"]
+
+    deliver(client, body)
+
+    assert Call.objects.get().bot == bot
+
+
+@pytest.mark.parametrize("kind", ["conversation-update", "speech-update", "hang", "transcript", "made-up"])
+def test_other_message_types_are_acknowledged_and_ignored(client, bot, kind):
+    response = deliver(client, {"message": {"type": kind, "call": call_object()}})
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "ignored"
+    assert not Call.objects.exists()
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong"])
+def test_a_wrong_secret_is_401_and_nothing_is_written(client, bot, secret):
+    response = deliver(client, end_of_call_report(), secret=secret)
+
+    assert response.status_code == 401
+    assert response.json() == {"success": False, "error": "Unauthorized"}
+    assert not Call.objects.exists()
+
+
+def test_malformed_json_is_400(client, bot):
+    response = deliver(client, '{"message": ')
+
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "error": "Malformed JSON"}
+
+
+def test_a_body_without_a_message_is_400(client, bot):
+    assert deliver(client, {"type": "status-update"}).status_code == 400
+
+
+def test_not_configured_is_503(client, bot, settings):
+    settings.VAPI_WEBHOOK_SECRET = ""
+
+    assert deliver(client, end_of_call_report()).status_code == 503
+    assert not Call.objects.exists()
+
+
+def test_it_answers_in_a_few_queries(client, bot, django_assert_max_num_queries):
+    # The bot by assistant id, insert-or-nothing, lock, update (and the savepoints of the transaction).
+    with django_assert_max_num_queries(6):
+        deliver(client, end_of_call_report())

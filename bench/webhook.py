@@ -1,0 +1,226 @@
+"""End-of-call reports against gunicorn on loopback, from concurrent clients: throughput, and not one report lost
+or doubled.
+
+    python bench/webhook.py [--calls 3000] [--duplicate-every 10] [--concurrency 32] [--workers 4]
+
+Each call id is reported once, and every ``--duplicate-every``-th one a second time at the same moment (VAPI may
+deliver twice); afterwards the table must hold exactly one row per call id, each with its report's cost. The
+baseline, measured against the same server in the same run, is ``GET /api/health`` (a request and one ``SELECT 1``).
+Target: >= 400 reports/s. The load comes from Debian's ``wrk`` (a C client: on two cores a Python client would
+take the CPU the server needs); without it, from an httpx client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from _setup import ROOT, setup
+
+SECRET = "bench-webhook-secret"  # noqa: S105 (a throwaway value for this run)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def report(call_id: str, assistant_id: str, n: int) -> bytes:
+    return json.dumps(
+        {
+            "message": {
+                "type": "end-of-call-report",
+                "endedReason": "customer-ended-call",
+                "cost": round(0.001 * (n % 1000), 4),
+                "startedAt": "2026-11-20T10:00:00Z",
+                "endedAt": "2026-11-20T10:01:30Z",
+                "call": {
+                    "id": call_id,
+                    "assistantId": assistant_id,
+                    "type": "webCall",
+                    "status": "ended",
+                    "createdAt": "2026-11-20T09:59:59Z",
+                },
+                "artifact": {"transcript": "AI: Hello!\nUser: Hi.", "messages": [{"role": "user", "message": "Hi."}]},
+                "analysis": {"summary": "A greeting."},
+            }
+        }
+    ).encode()
+
+
+def run_wrk(base: str, path: str, args, *, lua, seconds: int, env: dict | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{args.concurrency}", f"-d{seconds}s", "--latency"]
+    if lua is not None:
+        command += ["-s", str(lua)]
+    else:
+        command += ["-s", str(ROOT / "bench" / "get.lua")]
+    output = subprocess.run(
+        [*command, base + path], capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK "))
+    fields = dict(item.split("=") for item in line.split()[1:])
+    result = {key: float(value) for key, value in fields.items()}
+    result["rate"] = result["requests"] / result["seconds"]
+    return {
+        key: int(value) if key in ("ids", "requests", "non2xx", "errors") else value for key, value in result.items()
+    }
+
+
+async def fire(base: str, requests: list[tuple[str, str, bytes | None]], concurrency: int) -> tuple[float, list[int]]:
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    statuses: list[int] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                method, path, body = queue.get_nowait()
+                headers = {"x-vapi-secret": SECRET, "Content-Type": "application/json"}
+                response = await client.request(method, path, content=body, headers=headers)
+                statuses.append(response.status_code)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--duplicate-every", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    args = parser.parse_args()
+    setup()
+    logging.getLogger("httpx").setLevel(
+        logging.WARNING
+    )  # a log line per request would cost the client more than the request
+
+    from django.db import connection
+
+    from accounts.models import User
+    from analytics.models import Call
+    from bots.models import Bot, BotStatus
+
+    user, _ = User.objects.get_or_create(id="user_webhook_bench", defaults={"email": "webhook-bench@example.com"})
+    Bot.objects.filter(user=user).delete()
+    bot = Bot.objects.create(
+        user=user,
+        name="Webhook bench",
+        welcome_message="Hi",
+        system_prompt="P",
+        embed_code="",
+        status=BotStatus.ACTIVE,
+        vapi_assistant_id="asst_webhook_bench",
+    )
+    connection.close()
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "VAPI_WEBHOOK_SECRET": SECRET,
+        "LOG_LEVEL": "WARNING",
+        "ENV_FILE": "",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/api/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        if shutil.which("wrk"):
+            tool = "wrk (2 threads)"
+            run_wrk(base, "/api/health", args, lua=None, seconds=3)  # warm every worker and connection
+            health_rate = run_wrk(base, "/api/health", args, lua=None, seconds=args.seconds)["rate"]
+            result = run_wrk(
+                base,
+                "/api/vapi/webhook",
+                args,
+                lua=ROOT / "bench" / "webhook.lua",
+                seconds=args.seconds,
+                env={
+                    "LIMIT": str(args.calls // 2),
+                    "NEW_IDS_SECONDS": str(max(1, int(args.seconds * 0.6))),
+                    "ASSISTANT": bot.vapi_assistant_id,
+                    "SECRET": SECRET,
+                },
+            )
+            rate, errors, expected = result["rate"], result["non2xx"] + result["errors"], result["ids"]
+            sent = result["requests"]
+        else:
+            tool = "httpx (install Debian's wrk for a lighter client)"
+            health = [("GET", "/api/health", None)] * args.calls
+            asyncio.run(fire(base, health[:200], args.concurrency))
+            health_seconds, _ = asyncio.run(fire(base, health, args.concurrency))
+            health_rate = len(health) / health_seconds
+            reports: list[tuple[str, str, bytes | None]] = []
+            for n in range(1, args.calls + 1):
+                body = report(f"wrk-1-{n:07d}", bot.vapi_assistant_id, n)
+                reports.append(("POST", "/api/vapi/webhook", body))
+                if n % 10 == 0:
+                    reports.append(("POST", "/api/vapi/webhook", body))
+            seconds, statuses = asyncio.run(fire(base, reports, args.concurrency))
+            rate, errors, expected, sent = (
+                len(reports) / seconds,
+                sum(s != 200 for s in statuses),
+                args.calls,
+                len(reports),
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    rows = Call.objects.filter(bot=bot).count()
+    distinct = Call.objects.filter(bot=bot).values("vapi_call_id").distinct().count()
+    wrong_cost = sum(
+        1
+        for vapi_call_id, cost in Call.objects.filter(bot=bot).values_list("vapi_call_id", "cost")
+        if round(0.001 * (int(vapi_call_id.rsplit("-", 1)[1]) % 1000), 4) != round(cost, 4)
+    )
+    print(f"gunicorn: {args.workers} sync workers; client: {tool}, {args.concurrency} connections on loopback")
+    print(f"baseline GET /api/health: {health_rate:.0f} requests/s")
+    print(f"end-of-call reports:      {rate:.0f} reports/s ({sent} sent, {errors} errors)")
+    print(f"ratio reports/health: {rate / health_rate:.2f}")
+    print(f"call ids: {expected}; rows: {rows}; distinct call ids: {distinct}; rows with a wrong cost: {wrong_cost}")
+    print("none lost or doubled:", "yes" if rows == distinct == expected and wrong_cost == 0 and not errors else "NO")
+    print("target >= 400/s:", "met" if rate >= 400 else "NOT met")
+    Bot.objects.filter(user=user).delete()
+
+
+if __name__ == "__main__":
+    main()
