@@ -3,9 +3,10 @@ codes handed out by the original keep working (widget path and data attributes a
 
 from __future__ import annotations
 
+from html import escape
+
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.html import format_html
 
 WIDGET_SCRIPT_PATH = "/js/external-chatbot-voice.js"
 
@@ -22,15 +23,10 @@ def public_base_url(request: HttpRequest | None = None) -> str:
 
 
 def embed_code(*, uuid: str, language: str, position: str, theme: str, base_url: str) -> str:
-    return str(
-        format_html(
-            '<script defer src="{}{}" data-chatbot-uuid="{}" data-language="{}" data-position="{}" '
-            'data-theme="{}"></script>',
-            base_url,
-            WIDGET_SCRIPT_PATH,
-            uuid,
-            language,
-            position.lower(),
-            theme.lower(),
-        )
+    """The tag as plain text (every value attribute-escaped): code to show and copy, not markup to render."""
+    parts = (base_url + WIDGET_SCRIPT_PATH, uuid, language, position.lower(), theme.lower())
+    values = [escape(value) for value in parts]
+    return (
+        '<script defer src="{}" data-chatbot-uuid="{}" data-language="{}" data-position="{}" data-theme="{}">'
+        "</script>".format(*values)
     )

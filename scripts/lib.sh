@@ -130,3 +130,14 @@ ensure_redis() {
     export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
     log "Using Redis at $TEST_REDIS_URL"
 }
+
+# ensure_chromium: Debian's Chromium for the browser tests (Playwright drives it; browser downloads are not
+# possible here). CHROMIUM_PATH, if set, names another binary.
+ensure_chromium() {
+    local binary=${CHROMIUM_PATH:-/usr/bin/chromium}
+    if [ ! -x "$binary" ]; then
+        apt_install chromium
+        [ -x "$binary" ] || die "Chromium is not at $binary after installing it; set CHROMIUM_PATH"
+    fi
+    log "Using $("$binary" --version 2>/dev/null | head -n 1)"
+}

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from analytics.api import public
+from analytics.views import TestEmbedView
 from analytics.webhooks import VapiWebhookView
 from bots.services import WEBHOOK_PATH
 
@@ -17,4 +18,6 @@ urlpatterns = [
     ),
     path("api/analytics/sessions/<str:session_id>/end", public.SessionEndView.as_view(), name="session-end"),
     path("api/vapi/navigation", public.NavigationView.as_view(), name="vapi-navigation"),
+    # The widget on a page of its own, as a customer's site would embed it.
+    path("test-embed", TestEmbedView.as_view(), name="test-embed"),
 ]
