@@ -176,17 +176,6 @@ def facts_from_message(message: dict[str, Any]) -> CallFacts | None:
 # --- Recording calls ---------------------------------------------------------------------------------------------
 
 
-def _bot_for(facts: CallFacts) -> Bot | None:
-    bots = Bot.objects.only("id", "user_id")
-    if facts.assistant_id:
-        bot = bots.filter(vapi_assistant_id=facts.assistant_id).first()
-        if bot is not None:
-            return bot
-    if facts.bot_uuid:
-        return bots.filter(uuid=facts.bot_uuid).first()
-    return None
-
-
 # One statement, portable to SQLite: insert the call, or merge what the message says into the row that exists.
 # A parameter that is NULL means "the message does not say" and keeps the stored value; the status only moves
 # forward (by rank); the row lock of the conflicting row serialises concurrent deliveries of the same call.
@@ -199,9 +188,15 @@ _UPSERT = f"""
 INSERT INTO calls ("id", "vapiCallId", "assistantId", "userId", "botId", "status", "endedReason", "phoneNumber",
                    "type", "cost", "duration", "transcript", "recording", "summary", "messageCount", "createdAt",
                    "startedAt", "endedAt", "updatedAt")
-VALUES (%(id)s, %(vapi_call_id)s, %(assistant_id)s, %(user_id)s, %(bot_id)s, %(status)s, %(ended_reason)s,
-        %(phone_number)s, %(type)s, COALESCE(%(cost)s, 0), %(duration)s, %(transcript)s, %(recording)s,
-        %(summary)s, COALESCE(%(message_count)s, 0), %(created_at)s, %(started_at)s, %(ended_at)s, %(now)s)
+SELECT %(id)s, %(vapi_call_id)s, COALESCE(%(assistant_id)s, ''), bots."userId", bots."id", %(status)s,
+       %(ended_reason)s, %(phone_number)s, %(type)s, COALESCE(%(cost)s, 0), %(duration)s, %(transcript)s,
+       %(recording)s, %(summary)s, COALESCE(%(message_count)s, 0), %(created_at)s, %(started_at)s, %(ended_at)s,
+       %(now)s
+FROM bots
+-- The bot whose assistant is on the call; else the one our metadata on the assistant names.
+WHERE bots."vapiAssistantId" = %(assistant_id)s OR bots."uuid" = %(bot_uuid)s
+ORDER BY CASE WHEN bots."vapiAssistantId" = %(assistant_id)s THEN 0 ELSE 1 END
+LIMIT 1
 ON CONFLICT ("vapiCallId") DO UPDATE SET
     "status" = CASE WHEN {_RANK.format("excluded.status")} >= {_RANK.format("calls.status")}
                     THEN excluded.status ELSE calls.status END,
@@ -220,18 +215,13 @@ ON CONFLICT ("vapiCallId") DO UPDATE SET
     "startedAt" = COALESCE(%(started_at)s, calls."startedAt"),
     "endedAt" = COALESCE(%(ended_at)s, calls."endedAt"),
     "updatedAt" = excluded."updatedAt"
-RETURNING "id"
+RETURNING "id", "botId", "userId"
 """  # noqa: S608
 
 
 def call_record(*, facts: CallFacts) -> Call | None:
-    """Upsert the call ``facts`` describes (one statement). None when no bot of ours has that assistant."""
-    bot = _bot_for(facts)
-    if bot is None:
-        logger.info(
-            "VAPI call %s: assistant %s is none of our bots; not recorded", facts.vapi_call_id, facts.assistant_id
-        )
-        return None
+    """Upsert the call ``facts`` describes, finding its bot in the same statement (one round trip: the webhook
+    is hit for every call event). None when no bot of ours has that assistant: nothing is written."""
     now = timezone.now()
     duration = facts.duration
     if duration is None and facts.started_at and facts.ended_at:
@@ -239,9 +229,8 @@ def call_record(*, facts: CallFacts) -> Call | None:
     params = {
         "id": cuid(),
         "vapi_call_id": facts.vapi_call_id,
-        "assistant_id": facts.assistant_id or "",
-        "user_id": bot.user_id,
-        "bot_id": bot.pk,
+        "assistant_id": facts.assistant_id,
+        "bot_uuid": facts.bot_uuid,
         "status": facts.status or CallStatus.QUEUED,
         "ended_reason": facts.ended_reason,
         "phone_number": facts.phone_number,
@@ -260,8 +249,12 @@ def call_record(*, facts: CallFacts) -> Call | None:
     }
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT, params)
-        (call_id,) = cursor.fetchone()
-    return Call(pk=call_id, vapi_call_id=facts.vapi_call_id, bot_id=bot.pk, user_id=bot.user_id)
+        row = cursor.fetchone()
+    if row is None:
+        logger.info("VAPI call %s: assistant %s is none of ours; not recorded", facts.vapi_call_id, facts.assistant_id)
+        return None
+    call_id, bot_id, user_id = row
+    return Call(pk=call_id, vapi_call_id=facts.vapi_call_id, bot_id=bot_id, user_id=user_id)
 
 
 def call_record_message(*, message: dict[str, Any]) -> tuple[str, Call | None]:

@@ -68,9 +68,15 @@ def run_wrk(base: str, path: str, args, *, lua, seconds: int, env: dict | None =
         [*command, base + path], capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
     ).stdout
     line = next(line for line in output.splitlines() if line.startswith("WRK "))
+    per_thread = next((line.split()[1] for line in output.splitlines() if line.startswith("WRKIDS ")), "")
     fields = dict(item.split("=") for item in line.split()[1:])
     result = {key: float(value) for key, value in fields.items()}
     result["rate"] = result["requests"] / result["seconds"]
+    result["issued"] = {
+        f"wrk-{tid}-{n:07d}"
+        for tid, count in (item.split(":") for item in per_thread.split(",") if item)
+        for n in range(1, int(count) + 1)
+    }
     return {
         key: int(value) if key in ("ids", "requests", "non2xx", "errors") else value for key, value in result.items()
     }
@@ -181,6 +187,7 @@ def main() -> None:
                 },
             )
             rate, errors, expected = result["rate"], result["non2xx"] + result["errors"], result["ids"]
+            issued = result["issued"]
             sent = result["requests"]
         else:
             tool = "httpx (install Debian's wrk for a lighter client)"
@@ -217,6 +224,9 @@ def main() -> None:
     print(f"end-of-call reports:      {rate:.0f} reports/s ({sent} sent, {errors} errors)")
     print(f"ratio reports/health: {rate / health_rate:.2f}")
     print(f"call ids: {expected}; rows: {rows}; distinct call ids: {distinct}; rows with a wrong cost: {wrong_cost}")
+    if shutil.which("wrk"):
+        missing = sorted(issued - set(Call.objects.filter(bot=bot).values_list("vapi_call_id", flat=True)))
+        print(f"issued but missing: {missing[:10]}")
     print("none lost or doubled:", "yes" if rows == distinct == expected and wrong_cost == 0 and not errors else "NO")
     print("target >= 400/s:", "met" if rate >= 400 else "NOT met")
     Bot.objects.filter(user=user).delete()

@@ -238,7 +238,9 @@ def test_not_configured_is_503(client, bot, settings):
     assert not Call.objects.exists()
 
 
-def test_it_answers_in_a_few_queries(client, bot, django_assert_max_num_queries):
-    # The bot by assistant id, insert-or-nothing, lock, update (and the savepoints of the transaction).
-    with django_assert_max_num_queries(6):
+def test_it_answers_in_one_statement(client, bot, django_assert_num_queries):
+    # Finding the bot, inserting or merging the call: one INSERT ... SELECT ... ON CONFLICT DO UPDATE.
+    with django_assert_num_queries(1):
         deliver(client, end_of_call_report())
+    with django_assert_num_queries(1):
+        deliver(client, status_update("ringing"))
