@@ -40,7 +40,7 @@ class Session(models.Model):
             # sessions(userId) and sessions(botId) are the foreign keys' own indexes.
             models.Index(fields=["start_time"], name="sessions_startTime_idx"),
             # Analytics read one owner's sessions over a time range.
-            models.Index(fields=["user", "start_time"], name="sessions_userId_startTime_idx"),
+            models.Index(fields=["user", "start_time"], include=["end_time"], name="sessions_userId_startTime_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(interactions__gte=0), name="sessions_interactions_not_negative"),
@@ -91,7 +91,9 @@ class Call(models.Model):
             models.Index(fields=["status"], name="calls_status_idx"),
             models.Index(fields=["created_at"], name="calls_createdAt_idx"),
             # Analytics and call logs read one owner's calls over a time range, newest first.
-            models.Index(fields=["user", "-created_at"], name="calls_userId_createdAt_idx"),
+            models.Index(
+                fields=["user", "-created_at"], include=["status", "ended_reason"], name="calls_userId_createdAt_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=CallStatus.values), name="calls_status_valid"),

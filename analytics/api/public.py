@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from accounts.errors import NotFoundError, ServiceError
 from accounts.network import client_country, client_ip
 from analytics import services
+from analytics.api.reports import SessionsReportView
 from bots.models import Bot
 
 logger = logging.getLogger(__name__)
@@ -110,11 +111,26 @@ class _SessionStart(serializers.Serializer):
     ipAddress = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
 
 
-class SessionStartView(_PublicView):
-    """``POST /api/analytics/sessions``: the widget starts a session (the original required a signed-in dashboard
-    user here, so visitors' sessions were never recorded). ``GET`` on the same path is the owner's report."""
+class SessionsView(SessionsReportView):
+    """``/api/analytics/sessions``. ``POST``, public: the widget starts a session (the original required a
+    signed-in dashboard user here, so visitors' sessions were never recorded). ``GET``, signed in: the owner's
+    report (``SessionsReportView``)."""
 
     parser_classes = [JSONParser]
+
+    def _widget(self) -> bool:
+        # No request yet while drf-spectacular builds its mock one: the schema states POST's auth itself.
+        request = getattr(self, "request", None)
+        return request is not None and request.method == "POST"
+
+    def get_authenticators(self):
+        return [] if self._widget() else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self._widget() else super().get_permissions()
+
+    def get_throttles(self):
+        return [WidgetThrottle()] if self._widget() else super().get_throttles()
 
     @extend_schema(
         request=_SessionStart,

@@ -24,8 +24,8 @@ import csv
 import datetime
 import functools
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -153,9 +153,7 @@ def _time_range(default: str) -> OpenApiParameter:
     )
 
 
-TZ = OpenApiParameter(
-    "tz", OpenApiTypes.STR, default="UTC", description="IANA time zone of the day and hour buckets."
-)
+TZ = OpenApiParameter("tz", OpenApiTypes.STR, default="UTC", description="IANA time zone of the day and hour buckets.")
 PAGE = OpenApiParameter("page", OpenApiTypes.INT, default=1, description="Page of the list, from 1.")
 LIMIT = OpenApiParameter("limit", OpenApiTypes.INT, default=50, description=f"Rows per page, at most {MAX_LIMIT}.")
 ASSISTANT = OpenApiParameter("assistantId", OpenApiTypes.STR, description="Only this VAPI assistant's calls.")
@@ -218,11 +216,16 @@ def _trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _fold(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """Sum the counts of already-grouped rows per ``key``: most frequent first, then by name."""
+    """Sum the counts of already-grouped rows per ``key``."""
     totals: dict[str, int] = {}
     for row in rows:
         totals[row[key]] = totals.get(row[key], 0) + row["count"]
-    return [{key: name, "count": count} for name, count in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
+    return _ranked(totals, key)
+
+
+def _ranked(counts: dict[str, int], key: str) -> list[dict[str, Any]]:
+    """``[{key: name, "count": n}]``, most frequent first, then by name."""
+    return [{key: name, "count": count} for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def _pagination(page: int, limit: int, total: int) -> dict[str, Any]:
@@ -233,19 +236,17 @@ def _metadata(**extra: Any) -> dict[str, Any]:
     return {"generatedAt": _iso(selectors._now()), "dataSource": DATA_SOURCE, **extra}
 
 
-def _bot_row(bot: dict[str, Any], *fields: str) -> dict[str, Any]:
-    shaped = {
+_BOT_EXTRAS = {"ragEnabled": "rag_enabled", "documentsProcessed": "documents_processed", "callCount": "call_count"}
+
+
+def _bot_row(bot: dict[str, Any], *extras: str) -> dict[str, Any]:
+    return {
         "uuid": bot["uuid"],
         "name": bot["name"],
         "status": bot["status"].lower(),
         "createdAt": _iso(bot["created_at"]),
+        **{extra: bot[_BOT_EXTRAS[extra]] for extra in extras},
     }
-    extra = {
-        "ragEnabled": lambda: bot["rag_enabled"],
-        "documentsProcessed": lambda: bot["documents_processed"],
-        "callCount": lambda: bot["call_count"],
-    }
-    return shaped | {field: extra[field]() for field in fields}
 
 
 def _call_row(call: dict[str, Any]) -> dict[str, Any]:
@@ -316,14 +317,15 @@ def _recording(url: str | None) -> dict[str, Any] | None:
 
 class OverviewView(APIView):
     """``GET /api/analytics/overview``: the dashboard's cards, health, growth against the previous range, the
-    breakdowns and the latest bots and sessions. Five queries (the signed-in user, bots with their files, calls,
-    sessions, recent bots, recent sessions: six with the user), whatever the number of rows.
+    breakdowns and the latest bots and sessions. Five queries (bots with their files, calls, sessions, the latest
+    bots, the latest sessions) and the signed-in user, whatever the number of rows.
 
     Bot and session figures are those of the range (bots created, sessions started in it), as the original's;
     ``botsOnline`` is every ACTIVE bot; files are all the owner's uploaded files. The "VAPI Calls" card counts the
     calls of the range and their success rate (1 decimal: up from 80 %, neutral from 60 %, down below).
     ``callsToday``/``callsThisWeek``/``callsThisMonth``: calls since local midnight (``tz``) today, 6 days ago and
-    29 days ago, whatever the range."""
+    29 days ago, whatever the range. A recent session's ``status`` is ``active`` or ``completed`` (see
+    ``SessionsReportView``)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -337,9 +339,7 @@ class OverviewView(APIView):
         calls = selectors.call_overview_figures(user=user, window=window)
         sessions = selectors.session_overview_figures(user=user, window=window)
         recent_bots = selectors.bot_recent(user=user, window=window, limit=5)
-        recent_sessions = selectors.session_page(
-            user=user, filters=selectors.SessionFilters(window=window), offset=0, limit=5
-        )
+        recent_sessions = selectors.session_latest(user=user, window=window, limit=5)
 
         bot_growth = _growth(bots["total"], bots["previous"])
         session_growth = _growth(sessions["total"], sessions["previous"])
@@ -424,8 +424,15 @@ class OverviewView(APIView):
                     "recentActivity": {
                         "bots": [_bot_row(bot, "ragEnabled") for bot in recent_bots],
                         "sessions": [
-                            {key: row[key] for key in ("id", "botUuid", "startTime", "status")}
-                            for row in (_session_row(session, window.now) for session in recent_sessions)
+                            {
+                                "id": session["pk"],
+                                "botUuid": session["bot__uuid"],
+                                "startTime": _iso(session["start_time"]),
+                                "status": selectors.session_status(
+                                    end_time=session["end_time"], start_time=session["start_time"], now=window.now
+                                ),
+                            }
+                            for session in recent_sessions
                         ],
                     },
                 },
@@ -548,11 +555,13 @@ class SessionsReportView(APIView):
     completed), sessions per day (``avgSessionsPerDay``: over the range's days; for ``all``, over the local days
     since the first session), duration statistics (ended sessions, seconds rounded; ``totalHours`` rounded),
     sessions per local day and per local hour, countries, devices and browsers, figures per bot, and a page of
-    the sessions (``recentSessions``, newest first; IP addresses masked; ``status`` is ``active``,
-    ``completed`` or ``expired``: open but silent longer than ``SESSION_ACTIVE_MINUTES``). Seven queries and the
+    the sessions (``recentSessions``, newest first; IP addresses masked; ``status`` is ``active`` or
+    ``completed``; an open session silent longer than ``SESSION_ACTIVE_MINUTES`` is completed). Seven queries and the
     signed-in user.
 
     GET only: the widget's public POST (session start) is added by a subclass with its own permissions."""
+
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[_time_range("30d"), TZ, BOT_UUID, PAGE, LIMIT], responses={200: OpenApiTypes.OBJECT, **ERRORS}
@@ -600,8 +609,8 @@ class SessionsReportView(APIView):
                     },
                     "distributions": {
                         "geographic": _counts(countries, "country_name", "country"),
-                        "device": _fold(devices_browsers, "device"),
-                        "browser": _fold(devices_browsers, "browser"),
+                        "device": _ranked(devices_browsers["device"], "device"),
+                        "browser": _ranked(devices_browsers["browser"], "browser"),
                     },
                     "byBot": [
                         {
@@ -629,7 +638,7 @@ class LogsView(APIView):
     Without: a page of the calls the filters select (``timeRange``, default 7d, or the calendar days
     ``from``..``to`` in ``tz``, which replace it and make ``timeRange`` "custom"; ``botUuid``/``bot``,
     ``assistantId``, ``status``), newest first, with the summary and distributions of the whole selection
-    (``totalCost`` 2 decimals; ``avgDuration`` over calls with a duration). Four queries and the signed-in user.
+    (``totalCost`` 2 decimals; ``avgDuration`` over calls with a duration). Three queries and the signed-in user.
     """
 
     permission_classes = [IsAuthenticated]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics.api import public
+from analytics.api import public, reports
 from analytics.views import TestEmbedView
 from analytics.webhooks import VapiWebhookView
 from bots.services import WEBHOOK_PATH
@@ -8,9 +8,15 @@ from bots.services import WEBHOOK_PATH
 urlpatterns = [
     # VAPI's server messages.
     path(WEBHOOK_PATH.lstrip("/"), VapiWebhookView.as_view(), name="vapi-webhook"),
-    # The widget (public).
+    # The owner's reports.
+    path("api/analytics/overview", reports.OverviewView.as_view(), name="analytics-overview"),
+    path("api/analytics/bots", reports.BotsReportView.as_view(), name="analytics-bots"),
+    path("api/analytics/calls", reports.CallsReportView.as_view(), name="analytics-calls"),
+    path("api/analytics/calls/export", reports.CallsExportView.as_view(), name="analytics-calls-export"),
+    path("api/analytics/logs", reports.LogsView.as_view(), name="analytics-logs"),
+    # The widget (public); GET /api/analytics/sessions is the owner's sessions report.
     path("api/widget/<str:uuid>/config", public.WidgetConfigView.as_view(), name="widget-config"),
-    path("api/analytics/sessions", public.SessionStartView.as_view(), name="analytics-sessions"),
+    path("api/analytics/sessions", public.SessionsView.as_view(), name="analytics-sessions"),
     path(
         "api/analytics/sessions/<str:session_id>/interaction",
         public.SessionInteractionView.as_view(),

@@ -92,7 +92,8 @@ def test_duplicate_names_get_a_suffix(client_for, user, rag_bot, media):
     assert names[0] == "faq.txt"
     assert names[1].startswith("faq_")
     assert names[1].endswith(".txt")
-    assert default_storage.open(f"uploads/{rag_bot.uuid}/faq.txt").read() == b"first"
+    with default_storage.open(f"uploads/{rag_bot.uuid}/faq.txt") as original:
+        assert original.read() == b"first"
 
 
 @pytest.mark.parametrize(
@@ -204,13 +205,15 @@ def test_download_with_the_originals_headers(client_for, user, rag_bot, media, n
 def test_download_is_owner_only(user, other_user, client_for, rag_bot, media):
     upload(client_for(user), rag_bot, text_file())
 
-    assert_owner_only(
+    response = assert_owner_only(
         method="get",
         url=f"/api/bots/{rag_bot.uuid}/files/faq.txt",
         owner=user,
         stranger=other_user,
         client_for=client_for,
     )
+    assert b"".join(response.streaming_content) == text_file().read()
+    response.close()
 
 
 def test_download_of_a_missing_file(client_for, user, rag_bot):
@@ -276,6 +279,7 @@ def test_memory_stays_flat_on_a_50_mb_upload(client_for, user, rag_bot, media, t
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
+            request.close()  # what the handler does after a response: closes the uploaded temporary files
 
     assert response.status_code == 200, response.data
     assert Document.objects.get().size == written
