@@ -20,6 +20,7 @@ def setup(database_url: str | None = None) -> None:
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("ENV_FILE", "")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")  # the test client's host, loopback
     import psycopg
 
     base, name = url.rsplit("/", 1)

@@ -1,13 +1,15 @@
 """The README's quick start: with no service but Python, the app migrates a SQLite file and serves the admin
-login page, the health route and the admin's static files."""
+login page, the health route and the admin's static files; and every route works there."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from config.tests.processes import free_port, manage, serving
+from config.tests.processes import clean_env, free_port, manage, serving
 
 pytestmark = pytest.mark.slow
 
@@ -40,3 +42,17 @@ def test_serves_admin_login_health_and_static_files_on_sqlite(quickstart_server)
     css = quickstart_server.get("/static/admin/css/base.css")
     assert css.status_code == 200
     assert "text/css" in css.headers["content-type"]
+
+
+def test_every_route_works_on_sqlite(tmp_path):
+    """A user's whole journey (bots, files, search, VAPI's requests, the widget, every report, the admin) on the
+    quick start's database: see sqlite_walkthrough.py."""
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("sqlite_walkthrough.py"))],
+        env=clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="true", MEDIA_ROOT=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    assert "every route answered as expected" in result.stdout
