@@ -330,12 +330,9 @@ CELERY_BEAT_SCHEDULE = {
     # Bots left in ACTIVATING by a worker that died.
     "recover-stuck-activations": {"task": "bots.tasks.recover_stuck_activations", "schedule": 300.0},
 }
-if env.int("CALL_SYNC_INTERVAL", default=900):
+if CALL_SYNC_INTERVAL:
     # Calls whose webhook was missed are repaired from VAPI's own list.
-    CELERY_BEAT_SCHEDULE["sync-calls"] = {
-        "task": "analytics.tasks.sync_calls",
-        "schedule": float(env.int("CALL_SYNC_INTERVAL", default=900)),
-    }
+    CELERY_BEAT_SCHEDULE["sync-calls"] = {"task": "analytics.tasks.sync_calls", "schedule": float(CALL_SYNC_INTERVAL)}
 
 # --- VAPI and the public address VAPI and the widget use ---------------------------------------------------------
 

@@ -134,7 +134,8 @@ def main() -> None:
     check(public.post(f"/api/analytics/sessions/{session_id}/interaction", {}, content_type="application/json"))
     check(public.post(f"/api/analytics/sessions/{session_id}/end", {}, content_type="application/json"))
     check(public.get("/api/vapi/navigation"))
-    check(public.get("/test-embed", {"uuid": uuid}))
+    page = check(public.get("/test-embed", {"bot": uuid}))
+    assert f'data-chatbot-uuid="{uuid}"' in page.content.decode(), page.content[:2000]
     script = check(public.get("/js/external-chatbot-voice.js"))
     assert b"data-chatbot-uuid" in (b"".join(script.streaming_content) if script.streaming else script.content)
     script.close()
