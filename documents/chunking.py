@@ -11,18 +11,33 @@ import re
 from collections.abc import Iterator
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-# Sentence-ending punctuation (with any closing quotes or brackets) before whitespace, or a line break.
-_SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u201d\u2019\u00bb)\]]*(?=\s|$)|\n""")
 _ABBREVIATIONS = frozenset(
     {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "St.", "Jr.", "Sr.", "No.", "Nr.", "Fig.", "Inc.", "Ltd.", "Co.", "vs."}
     | {"cf.", "al.", "approx.", "ca.", "Mt.", "Ave.", "Dept.", "Univ."}
+)
+_PUNCTUATION = "[.!?\u2026]"
+_CLOSERS = """["'\u201d\u2019\u00bb)\\]]*"""
+# Sentence-ending punctuation (with any closing quotes or brackets) before whitespace, or a line break: a candidate
+# end, for ``_ends_sentence`` to decide. (Written to start with one character class, which the engine scans for
+# quickly: "[.!?…]+closers(?=\s|$)|\n" matches the same, three times slower.)
+_SENTENCE_END = re.compile(rf"[.!?\u2026\n](?:(?<=\n)|{_PUNCTUATION}*{_CLOSERS}(?=\s|$))")
+# Most candidates plainly end their sentence, and this recognises them in one call, a few times faster than
+# ``_ends_sentence``: "!", "?", "…" or "..", or one "." after two word characters that do not end an abbreviation
+# (looked behind once the "." is matched, so only at full stops), then an ASCII capital or a digit starts the next
+# sentence (or the text ends); or a line break before one. Matched at a candidate's start, it spans the same
+# characters as the candidate. Whatever it does not recognise goes to ``_ends_sentence``.
+_NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b{re.escape(abbreviation)})" for abbreviation in sorted(_ABBREVIATIONS))
+_PLAIN_END = re.compile(
+    rf"(?:(?:[!?\u2026]{_PUNCTUATION}*|\.\.{_PUNCTUATION}*|\.(?<=\w\w\.){_NOT_AFTER_ABBREVIATION}(?!{_PUNCTUATION}))"
+    rf"{_CLOSERS}(?=\s|$)|\n)(?=\s*(?:[A-Z0-9]|$))"
 )
 _LONGEST_ABBREVIATION = 16
 _INITIAL = re.compile(r"[A-Z]\.")  # "J. R. R. Tolkien"
 _DOTTED = re.compile(r"(?:\w\.){2,}")  # "e.g.", "i.e.", "U.S.", "a.m."
 _TOKEN_BEFORE = re.compile(r"\S+$")
 _NEXT_CHAR = re.compile(r"\s*(\S)")
-_WORD = re.compile(r"[^\W_]")
+# A word: from its first letter or digit to the end of its whitespace-separated token (one match per word).
+_WORD = re.compile(r"[^\W_]\S*")
 _WHITESPACE = re.compile(r"\s")
 
 
@@ -119,7 +134,8 @@ class Chunker:
 
 def word_count(text: str) -> int:
     """Whitespace-separated tokens with at least one letter or digit (a lone dash or bullet is not a word)."""
-    return sum(1 for token in text.split() if _WORD.search(token))
+    # subn counts the matches in C, without making a string of each (twice as fast as a loop over the tokens).
+    return _WORD.subn("", text)[1]
 
 
 def _pieces(text: str, size: int, *, continuing: bool = False) -> Iterator[tuple[str, str, int]]:
@@ -156,7 +172,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if not _ends_sentence(text, match):
+        if not (_PLAIN_END.match(text, match.start()) or _ends_sentence(text, match)):
             continue
         _add_span(spans, text, start, match.end())
         start = match.end()

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import psycopg
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.files.storage import default_storage
@@ -21,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Now
+from psycopg.types.json import Jsonb
 
 from accounts.errors import ServiceError
 from accounts.models import User
@@ -145,10 +147,14 @@ def _ingest(document: Document, stream: TextStream) -> None:
         batch += chunker.finish()
         _insert_chunks(document, batch, first_position=len(chunks), config=config)
         chunks += batch
-    text = "\n\n".join(texts)
+        text = "\n\n".join(texts)
+        if text:
+            # Sent before the words are counted: the database stores the text while this process counts.
+            _store_text(document, text=text, chunks=chunks, pages=stream.pages)
+            words = word_count(text)
     if not text:
         raise ExtractionError(stream.empty_reason)  # rolls back: nothing of the document is kept
-    _mark_ready(document, text=text, chunks=chunks, pages=stream.pages)
+    _mark_ready(document, words=words)
 
 
 @contextmanager
@@ -177,26 +183,35 @@ def _insert_chunks(document: Document, chunks: list[str], *, first_position: int
         )
         return
     # One statement per batch; the vectors are computed by PostgreSQL as the rows go in (no second pass). The
-    # driver's own cursor: in pipeline mode it returns at once, before the database has done the work.
-    with connection.connection.cursor() as cursor:
+    # driver's own cursor: in pipeline mode it returns at once, before the database has done the work. And one that
+    # binds on the server: the chunks travel as a parameter, not escaped into the SQL text (Django's cursors bind
+    # on the client), and in binary (%b: no array quoting), a quarter of the cost.
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             'INSERT INTO document_chunks ("documentId", "botId", "position", "content", "searchVector") '
             "SELECT %s, %s, %s + ordinality - 1, chunk, to_tsvector(%s::regconfig, chunk) "
-            "FROM unnest(%s::text[]) WITH ORDINALITY AS chunks(chunk, ordinality)",
+            "FROM unnest(%b::text[]) WITH ORDINALITY AS chunks(chunk, ordinality)",
             [document.pk, document.bot_id, first_position, config, chunks],
         )
 
 
-def _mark_ready(document: Document, *, text: str, chunks: list[str], pages: int | None) -> None:
+def _store_text(document: Document, *, text: str, chunks: list[str], pages: int | None) -> None:
+    """The document's text and chunks (the ``documents`` columns; the searchable rows are ``_insert_chunks``')."""
+    values = {"content": text, "chunks": chunks, "pages": pages, "content_hash": text_hash(text)}
+    if connection.vendor != "postgresql":
+        Document.objects.filter(pk=document.pk).update(**values)
+        return
+    # A megabyte or more: bound on the server, not escaped into the SQL text as Django's cursors would.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            'UPDATE documents SET content = %s, chunks = %s, pages = %s, "contentHash" = %s WHERE id = %s',
+            [text, Jsonb(chunks), pages, values["content_hash"], document.pk],
+        )
+
+
+def _mark_ready(document: Document, *, words: int) -> None:
     Document.objects.filter(pk=document.pk).update(
-        content=text,
-        chunks=chunks,
-        word_count=word_count(text),
-        pages=pages,
-        content_hash=text_hash(text),
-        status=DocumentStatus.READY,
-        error=None,
-        processed_at=Now(),
+        word_count=words, status=DocumentStatus.READY, error=None, processed_at=Now()
     )
     bot_document_counters_refresh(bot=document.bot)
 
@@ -219,7 +234,8 @@ def document_index_text(*, document: Document, text: str, pages: int | None = No
     chunks = chunk_text(text, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
     DocumentChunk.objects.filter(document=document).delete()
     _insert_chunks(document, chunks, first_position=0, config=search_config(document.bot.language))
-    _mark_ready(document, text=text, chunks=chunks, pages=pages)
+    _store_text(document, text=text, chunks=chunks, pages=pages)
+    _mark_ready(document, words=word_count(text))
     return True
 
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from documents import chunking
 from documents.chunking import chunk_text, word_count
 
 WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "pi")
@@ -221,7 +222,35 @@ def test_size_must_exceed_overlap(size: int, overlap: int) -> None:
         ("e-mail: ada@example.com", 2),
         ("Grüße aus Köln", 3),
         ("价格 100", 2),
+        ("__ _ a_b -_-", 1),
     ],
 )
 def test_word_count(text: str, count: int) -> None:
     assert word_count(text) == count
+
+
+# Pieces of text where the rules of sentence ends meet: abbreviations, initials, dotted words, quotes, brackets,
+# runs of punctuation, line breaks, lowercase and non-ASCII letters, digits.
+EDGES = (
+    *("Mr.", "Mrs.", "Dr.", "approx.", "al.", "vs.", "No.", "no.", "St.", "Univ.", "(Dr.", "x-Dr.", "xMr.", "Mr"),
+    *("e.g.", "i.e.", "U.S.", "J.", "(J.", "A.", "a.", "é.", "x.", "3.", "3.14", "42", "a_b.", "__.", "ABC."),
+    *("final.", "total.", "piano.", "hello", "World", "über", "Élan", "ÄBC", "ß", "İ", "word", "Word", "—", "-"),
+    *(".", "..", "...", "!", "?", "?!", "!!", "\u2026", "\u201d", '"', "'", ")", "(", "[", "\u00ab", "\u00bb"),
+    *("\n", "\n\n", " ", "  ", "\t", "\r\n", ".\n", "!\n", "\u2028"),
+)
+
+
+def test_the_shortcut_for_plain_sentence_ends_decides_as_the_full_rules(monkeypatch) -> None:
+    """``_PLAIN_END`` recognises most sentence ends without ``_ends_sentence``; it must never decide otherwise."""
+    rng = random.Random(11)
+    texts = [
+        "".join(rng.choice(EDGES) + rng.choice(("", " ", " ")) for _ in range(rng.randint(1, 40))) for _ in range(3000)
+    ]
+    texts += [document(seed=3, paragraphs=20)]
+    fast = [chunking._sentence_spans(text) for text in texts]
+    fast_chunks = [chunk_text(text, size=60, overlap=25) for text in texts[::10]]
+
+    monkeypatch.setattr(chunking, "_PLAIN_END", re.compile(r"(?!)"))  # every candidate to the full rules
+
+    assert [chunking._sentence_spans(text) for text in texts] == fast
+    assert [chunk_text(text, size=60, overlap=25) for text in texts[::10]] == fast_chunks

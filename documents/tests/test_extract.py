@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import random
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from documents.extract import (
     extract,
     html_to_text,
     media_type,
+    normalize_text,
     sniff_kind,
 )
 from documents.tests.pdfgen import make_encrypted_pdf, make_pdf
@@ -404,6 +407,24 @@ def test_whitespace_is_normalized() -> None:
     data = b"  Title\t\t with  tabs   \n\n\n\n\nBody\x00 line \x07\n   \nEnd\x0cPage two  "
 
     assert extract(io.BytesIO(data), "txt").text == "Title with tabs\n\nBody line\n\nEnd\nPage two"
+
+
+def test_normalization_is_the_regular_expression_definition() -> None:
+    """normalize_text's fast form (str.split per line) against its definition: runs of spaces and tabs become one
+    space, lines are stripped, at most one blank line in a row, and odd line breaks and controls handled first."""
+    spaces = re.compile(r"[^\S\n]+")
+
+    def by_definition(text: str) -> str:
+        text = text.replace("\r\n", "\n").translate(extract_module._NORMAL_FORM)
+        text = spaces.sub(" ", text).replace(" \n", "\n").replace("\n ", "\n")
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+    rng = random.Random(5)
+    alphabet = ("a", "b", "é", " ", "  ", "\t", "\n", "\n\n", "\u00a0", "\u2003", "\u3000", "\r", "\r\n", "\x85")
+    alphabet += ("\u2028", "\x0b", "\x0c", "\x1c", "\x1f", "\x00", "\ufeff", "\u200b")
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        assert normalize_text(text) == by_definition(text), repr(text)
 
 
 def test_markdown_stays_as_it_is() -> None:
