@@ -60,3 +60,52 @@ def database_config(
         options.setdefault("transaction_mode", "IMMEDIATE")
         config["CONN_MAX_AGE"] = 0
     return config
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer within the time ``wait_for_database`` was given."""
+
+
+def wait_for_database(
+    alias: str = "default",
+    *,
+    timeout: float = 60.0,
+    first_delay: float = 0.5,
+    max_delay: float = 5.0,
+    report=None,
+) -> float:
+    """Block until the database ``alias`` answers ``SELECT 1``, retrying with exponential backoff (``first_delay``
+    doubling up to ``max_delay``); return the seconds waited. Raise ``DatabaseUnavailable`` once ``timeout`` has
+    passed. ``report(attempt, error_name, delay)`` is told of every failed attempt (a command prints it, a worker
+    logs it); the error's class name only: its text can name hosts and users.
+
+    For processes that start before the database does (a release phase, a worker after a deploy or a failover).
+    """
+    import time
+
+    from django.db import DatabaseError, connections
+
+    started = time.monotonic()
+    delay = first_delay
+    attempt = 0
+    while True:
+        attempt += 1
+        connection = connections[alias]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            return time.monotonic() - started
+        except DatabaseError as exc:
+            connection.close()  # a half-open connection must not be reused by the next attempt
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise DatabaseUnavailable(
+                    f"The database ({alias}) did not answer within {timeout:g} s ({attempt} attempts; last error: "
+                    f"{type(exc).__name__})"
+                ) from None
+            pause = min(delay, max_delay, remaining)
+            if report is not None:
+                report(attempt, type(exc).__name__, pause)
+            time.sleep(pause)
+            delay *= 2
