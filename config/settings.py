@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "bots",
     "documents",
     "analytics",
+    # The project's operations commands (config/management: database preparation, import, backups): the top
+    # layer, which may use every app.
+    "config",
 ]
 
 MIDDLEWARE = [
