@@ -1,0 +1,53 @@
+"""gunicorn's settings, from the environment. gunicorn reads this file by default when it starts in the project's
+root (the Procfile's web process); command-line options still win over it.
+
+Sync workers by default: a request holds one worker (and its one persistent database connection, see
+config/database.py) from start to end, which is what Django's ORM is built for. Set ``GUNICORN_THREADS`` above 1
+for threaded workers (gthread) when requests spend their time waiting on the network; then also set
+``DATABASE_POOL_MAX_SIZE`` so the threads of a process share a psycopg pool.
+
+Every value below can be set by the variable named next to it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+
+
+# Where to listen: the platform's PORT (App Service, Heroku-like hosts), 8000 otherwise.
+bind = f"0.0.0.0:{_int('PORT', 8000)}"
+# Processes: WEB_CONCURRENCY (the name platforms set), else 2 per core plus 1, at most 12 (each holds a database
+# connection: keep workers x instances under the server's max_connections).
+workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 12))
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
+# Seconds a request may take before its worker is killed and replaced (uploads are streamed to disk and processed
+# by Celery, so no request should come near this).
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# Seconds workers get to finish their requests on a restart or deploy (SIGTERM) before they are killed.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Seconds an idle keep-alive connection from the load balancer stays open. Keep it above zero behind a proxy that
+# reuses connections; sync workers then still serve one request at a time.
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Replace each worker after about this many requests (jittered so they do not restart together): bounds the
+# growth of a slow leak in any library. 0 turns it off.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Worker heartbeats in memory, not on a container's disk (where a slow overlay filesystem can make healthy workers
+# look stuck); gunicorn makes its own unique files there (gunicorn's documented advice for containers).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108
+worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+# Access and error logs to standard output and error, where the platform collects them.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
