@@ -14,6 +14,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+# gunicorn's logs in LOG_FORMAT (JSON lines in production) with request ids and secrets redacted, and the hooks that
+# keep PROMETHEUS_MULTIPROC_DIR right with several workers (docs/monitoring.md).
+from config.monitoring.gunicorn_hooks import child_exit, logger_class, on_starting  # noqa: F401
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()

@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_config
+from config.monitoring.access import validate_metrics_settings
+from config.monitoring.logs import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,6 +77,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, and every response (errors too) returns it.
+    "config.monitoring.context.RequestIdMiddleware",
+    # Then the metrics: the time, queries and final status of everything below.
+    "config.monitoring.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that can answer with an error page: under /api/ every error is JSON.
@@ -109,19 +115,45 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------------
 
+# Connection handling (persistent or pooled), the same for the primary and the read replica.
+DATABASE_CONNECTIONS = {
+    "conn_max_age": env.int("DATABASE_CONN_MAX_AGE", default=60),
+    "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+    "pool_min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+    "pool_max_size": env.int("DATABASE_POOL_MAX_SIZE", default=0),
+    "pool_timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+}
 # SQLite only for the zero-setup quick start; PostgreSQL (e.g. Azure Database for PostgreSQL, with
 # ?sslmode=require in the URL) everywhere else, tests included.
 DATABASES = {
     "default": database_config(
-        env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", default=60),
-        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
-        pool_min_size=env.int("DATABASE_POOL_MIN_SIZE", default=1),
-        pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=0),
-        pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), **DATABASE_CONNECTIONS
     )
 }
+# Optional read replica (docs/replica.md): the analytics reports, list endpoints and admin changelists may read
+# from it (accounts/replica.py says when); everything else uses the primary. Without it there is no "replica"
+# alias, no router and no routing middleware: every query goes to "default".
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# Off: every read goes to the primary again (incidents, lag), without removing the replica's configuration.
+DATABASE_REPLICA_READS = env.bool("DATABASE_REPLICA_READS", default=True)
+# After a replica failure (answered from the primary), replica reads pause this many seconds.
+DATABASE_REPLICA_COOLDOWN = env.int("DATABASE_REPLICA_COOLDOWN", default=30)
+# After a signed-in user's request writes, that user's reads stay on the primary this long (replication lag).
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_config(DATABASE_REPLICA_URL, **DATABASE_CONNECTIONS)  # accounts.replica.REPLICA
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "accounts.replica.ReplicaRoutingMiddleware"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds a Celery worker waits at start-up for the database to answer before it exits non-zero (for the platform
+# to restart it): after a deploy or a failover, workers often start before the database does (config/celery.py).
+# `manage.py prepare_database` (the release phase) waits as long by default.
+DATABASE_WAIT_TIMEOUT = env.float("DATABASE_WAIT_TIMEOUT", default=60.0)
+# The original app's database, for `manage.py prepare_database --from-database` without a URL (docs/import.md):
+# a URL with a password given on the command line is visible to every local user in the process list.
+LEGACY_DATABASE_URL = env.str("LEGACY_DATABASE_URL", default="")
 
 # --- Users and passwords (staff use the admin; product users sign in with Clerk) ------------------------------
 
@@ -179,6 +211,34 @@ STORAGES = {
     },
 }
 
+# --- Database backups (manage.py backup_database / restore_database; see docs/backups.md) ------------------------
+
+# pg_dump archives go to this folder, or with --to-storage to the "backups" storage: the Azure account above, in its
+# own container (its access and lifecycle rules apart from the uploads'), or without Azure this same folder. They
+# hold every user's data: files 0600, folders 0700.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+BACKUP_AZURE_CONTAINER = env.str("BACKUP_AZURE_CONTAINER", default="backups")
+# Retention after each backup: the BACKUP_KEEP newest and those younger than BACKUP_KEEP_DAYS are kept (0: no rule;
+# both 0: nothing is deleted, deleting backups is never implicit).
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=0)
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=0)
+if AZURE_CONNECTION_STRING or AZURE_ACCOUNT_NAME:
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.azure_storage.AzureStorage",
+        "OPTIONS": {
+            "account_name": AZURE_ACCOUNT_NAME or None,
+            "account_key": AZURE_ACCOUNT_KEY or None,
+            "connection_string": AZURE_CONNECTION_STRING or None,
+            "azure_container": BACKUP_AZURE_CONTAINER,
+            "overwrite_files": False,  # a backup is never replaced
+        },
+    }
+else:
+    STORAGES["backups"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR), "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+
 # --- Knowledge base: uploads, processing, crawling, search -------------------------------------------------------
 
 # One uploaded file may be this large (413 beyond); a whole upload request, this large.
@@ -217,8 +277,8 @@ CALL_SYNC_INTERVAL = env.int("CALL_SYNC_INTERVAL", default=900)
 # --- Security (on by default whenever DEBUG is off; see `manage.py check --deploy`) -----------------------------
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# Load balancers probe over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+# Load balancers and orchestrators probe, and Prometheus may scrape inside the network, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/health$", r"^api/ready$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -281,6 +341,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BotStatusEnum": ["pending", "activating", "active", "failed"],
         "HealthStatusEnum": ["healthy", "unhealthy"],
+        "ReadinessCheckEnum": "config.monitoring.readiness.CHECK_OUTCOMES",
     },
 }
 
@@ -290,6 +351,8 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = False  # cross-origin callers send a bearer token, never our cookies
+# The frontend may read the request id of a failed call, for a user to quote it (it names that request's log lines).
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 # ...except the public routes that the widget calls from any customer's site (see accounts/apps.py).
 CORS_PUBLIC_URLS_REGEX = r"^/api/(bots/status/[^/]+|config|vapi/navigation|analytics/sessions(/.*)?|widget/.*)$"
 
@@ -363,13 +426,20 @@ BOT_ACTIVATION_STUCK_MINUTES = env.int("BOT_ACTIVATION_STUCK_MINUTES", default=3
 # --- Logging --------------------------------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO", "propagate": True},
-    },
-}
+# json: one JSON object per line, for a log collector (the default with DEBUG off); plain: readable lines. Both carry
+# the request id (and Celery task id), and secrets are redacted from every record (config/monitoring/).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json").lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {LOG_FORMAT!r}.")
+LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
+LOGGING_CONFIG = "config.monitoring.logs.configure_logging"  # dictConfig, and Python's warnings through it too
+
+# --- Monitoring: readiness and Prometheus metrics (docs/monitoring.md) -------------------------------------------
+
+# GET /api/ready waits this many seconds for the Celery broker (when one is configured) before answering 503.
+READINESS_BROKER_TIMEOUT = env.float("READINESS_BROKER_TIMEOUT", default=2.0)
+# GET /metrics answers a bearer token equal to METRICS_TOKEN, or a client address within METRICS_ALLOWED_IPS
+# (addresses or CIDR networks; X-Forwarded-For only with BEHIND_PROXY). Neither set: the route answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
+validate_metrics_settings(token=METRICS_TOKEN, allowed_ips=METRICS_ALLOWED_IPS)

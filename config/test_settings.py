@@ -8,6 +8,9 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voicebot")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+# No read replica from the environment (or .env): Django would never fill its test database, and it could not see
+# the rows each test writes inside its transaction. config/tests/test_replica_router.py makes its own replica.
+os.environ["DATABASE_REPLICA_URL"] = ""
 
 from config.settings import *  # noqa: F403
 

@@ -6,10 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.errors import api_not_found
 from config.health import HealthView
+from config.monitoring.metrics import metrics_view
+from config.monitoring.readiness import ReadinessView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/ready", ReadinessView.as_view(), name="ready"),
+    # Prometheus' default path; not under /api/ (not the public API, not in its schema). Token or allow-list.
+    path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.urls")),
