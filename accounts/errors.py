@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.db import DatabaseError, IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions
@@ -73,8 +73,9 @@ def _for_django_exception(exc: Exception) -> tuple[int, str, dict[str, str]] | N
     """Status, message and headers for the exceptions that DRF does not know; None for the rest."""
     if isinstance(exc, IntegrityError):
         return 409, "Conflict with existing data", {}
-    if isinstance(exc, DatabaseError):
-        # OperationalError, InterfaceError: the database is down, restarting or failing over.
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is down, restarting, failing over, or the pool has no connection to give: retry later.
+        # (Other database errors, ProgrammingError or DataError, are bugs: a 500, logged with their traceback.)
         logger.error("Database unavailable: %s", type(exc).__name__)
         return 503, "Database unavailable, please retry shortly", _database_unavailable_headers()
     if isinstance(exc, RequestDataTooBig):
@@ -177,9 +178,24 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return json_error(404, "Not found")
 
 
+# Outside /api/ (the admin, pages) when the database does not answer: a page that names nothing about it.
+_UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="en"><head><title>Service Unavailable (503)</title></head><body>'
+    "<h1>Service Unavailable (503)</h1><p>The service is briefly unavailable. Please try again in a moment.</p>"
+    "</body></html>"
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: reached for exceptions raised in middleware, outside any view."""
+    """handler500: reached for exceptions raised in middleware (under /api/ too, e.g. a session saved after the
+    view) and in views outside /api/. A database outage is a 503 with Retry-After there as well, not a 500: it is
+    not a bug, and monitoring and clients should tell the two apart."""
+    exc = sys.exc_info()[1]
     if is_api_request(request):
-        exc = sys.exc_info()[1]
         return response_for_exception(request, exc) if exc else json_error(500, "Internal server error")
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = HttpResponse(_UNAVAILABLE_PAGE, status=503)
+        for name, value in _database_unavailable_headers().items():
+            response[name] = value
+        return response
     return html_server_error(request)

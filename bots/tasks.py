@@ -7,6 +7,7 @@ import logging
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from bots import services
 from bots.vapi import VapiNotConfigured, VapiRejected, VapiTransientError
@@ -23,7 +24,40 @@ def backoff(retries: int) -> int:
     return min(10 * 2**retries, 300)
 
 
-class ActivationTask(Task):
+# The database connection failed or the server aborted the transaction: down, restarting, failing over, a deadlock
+# or a serialization failure (all OperationalError). Trying again later can succeed, unlike an IntegrityError, a
+# DataError or a ProgrammingError (a bug), which fail the task as before.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class DatabaseRetryTask(Task):
+    """Base of the tasks whose failure would stick (a bot or document marked FAILED, an assistant update lost): on a
+    transient database error they are retried later (backoff 10 s, 20 s, … ≤ 5 min, with jitter so that workers
+    do not all return at once; six times, about five minutes in all) instead of failing for good because the
+    database blinked. Every such task is safe to run again. Beat tasks do not need this (their next run is the
+    retry), nor ``delete_assistant`` (it does not use the database).
+
+    Not in eager mode: there the task runs inside a web request, and Celery would retry it at once, against the
+    same database, while the request waits; the error goes to ``on_failure`` as before.
+    """
+
+    autoretry_for = TRANSIENT_DATABASE_ERRORS
+    retry_backoff = 10
+    retry_backoff_max = 300
+    retry_jitter = True
+    database_max_retries = 6
+
+    def retry(self, *args, exc: BaseException | None = None, **kwargs):
+        if isinstance(exc, TRANSIENT_DATABASE_ERRORS):
+            if self.request.is_eager:
+                raise exc
+            # Its own budget: Celery's autoretry would otherwise take the max_retries of the last explicit retry this
+            # task instance made in the process (a VAPI retry's, say), which it keeps.
+            kwargs["max_retries"] = self.database_max_retries
+        return super().retry(*args, exc=exc, **kwargs)
+
+
+class ActivationTask(DatabaseRetryTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         # Anything unexpected (a bug, the database gone): the bot must not stay ACTIVATING without a reason.
         services.bot_activation_fail(bot_id=args[0], reason=f"Activation failed unexpectedly ({type(exc).__name__})")
@@ -47,7 +81,7 @@ def activate_bot(self, bot_id: str, claimed: bool = False) -> str:
     return "done"
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(bind=True, base=DatabaseRetryTask, acks_late=True)
 def sync_assistant(self, bot_id: str) -> str:
     try:
         services.bot_sync_assistant(bot_id=bot_id)

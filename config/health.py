@@ -107,4 +107,7 @@ class HealthView(APIView):
         add_never_cache_headers(response)
         response["Pragma"] = "no-cache"
         response["Expires"] = "0"
+        if not healthy:
+            # As every other 503 under /api/: when to look again.
+            response["Retry-After"] = str(settings.API_RETRY_AFTER_SECONDS)
         return response

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import shared_task
 
 from bots.models import Bot
+from bots.tasks import DatabaseRetryTask
 from documents import services
 
 
-class ProcessingTask(Task):
+class ProcessingTask(DatabaseRetryTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         # A bug or a lost database must not leave the document PROCESSING for ever.
         services.document_fail(document_id=args[0], reason=f"Processing failed unexpectedly ({type(exc).__name__})")
 
 
-@shared_task(base=ProcessingTask, acks_late=True, time_limit=600, soft_time_limit=570)
-def process_document(document_id: str) -> str:
-    if not services.document_claim(document_id=document_id):
+@shared_task(bind=True, base=ProcessingTask, acks_late=True, time_limit=600, soft_time_limit=570)
+def process_document(self, document_id: str) -> str:
+    # A retry after a database error goes on although the document is no longer PENDING: its first attempt may have
+    # claimed it before the error (or not: then this claim does). Processing is idempotent and takes a row lock.
+    if not services.document_claim(document_id=document_id) and not self.request.retries:
         return "not claimed"
     services.document_process(document_id=document_id)
     return "done"
@@ -28,7 +31,7 @@ def sync_bot_website(bot_id: str) -> dict:
     return {"added": result.added, "updated": result.updated, "removed": result.removed, "error": result.error}
 
 
-@shared_task(acks_late=True)
+@shared_task(base=DatabaseRetryTask, acks_late=True)
 def reindex_bot(bot_id: str) -> str:
     bot = Bot.objects.filter(pk=bot_id).first()
     if bot is not None:

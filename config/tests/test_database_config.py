@@ -48,7 +48,8 @@ def test_url_options_win_over_our_defaults():
 def test_pool_replaces_persistent_connections():
     config = database_config("postgres://u:p@h/db", pool_min_size=2, pool_max_size=8, pool_timeout=4)
 
-    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 4}
+    # A lost connection is retried for 10 s, then afresh on demand (see POOL_RECONNECT_TIMEOUT).
+    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 4, "reconnect_timeout": 10.0}
     # Django refuses a pool together with CONN_MAX_AGE.
     assert config["CONN_MAX_AGE"] == 0
     assert config["CONN_HEALTH_CHECKS"] is True
