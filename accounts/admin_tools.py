@@ -4,6 +4,7 @@
 - ``count_of``: the number of related rows as a correlated subquery, so a changelist shows several counts in the
   one query that fetches its page (a JOIN + GROUP BY per count would multiply rows).
 - ``change_link`` / ``changelist_link`` and ``BrowserAdmin.related_records``: links between related records.
+- ``BrowserAdmin.changelist_view``: changelists are list reads that a read replica may answer.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+
+from accounts.replica import replica_reads
 
 # Never exported, not even hashed.
 EXPORT_EXCLUDED_FIELDS = frozenset({"password"})
@@ -134,6 +138,16 @@ class BrowserAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return _DeferringChangeList
+
+    @replica_reads
+    def changelist_view(self, request, extra_context=None):
+        """Changelists are list reads that a read replica may answer (docs/replica.md): the staff user was loaded
+        from the primary before this runs (``admin_view``), and the page, rendered here rather than after the view
+        returns, reads its rows inside the routing. Actions (POST) read and write the primary."""
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse):
+            response.render()
+        return response
 
     @admin.display(description="Related records")
     def related_records(self, obj: models.Model) -> str:

@@ -16,6 +16,9 @@ Query parameters (all optional; an invalid value answers 400 in the error envelo
   first hundreds of pages, which is what a dashboard shows; a keyset cursor can be added beside them later.
 
 The aggregates cover the whole selection (every page), as the original's did.
+
+With a read replica configured, these read-only routes read from it (``@replica_reads``, docs/replica.md): their
+figures may trail the primary by the replication lag (usually well under a second to a few seconds).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import csv
 import datetime
 import functools
+import itertools
 import zoneinfo
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,6 +44,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.admin_tools import csv_cell
+from accounts.replica import replica_reads
 from analytics import selectors
 from analytics.models import CallStatus
 
@@ -330,6 +335,7 @@ class OverviewView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[_time_range("30d"), TZ], responses={200: OpenApiTypes.OBJECT, **ERRORS})
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = _params(_RangeParams, request)
         time_range = params["timeRange"]
@@ -455,6 +461,7 @@ class BotsReportView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[_time_range("30d"), TZ], responses={200: OpenApiTypes.OBJECT, **ERRORS})
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = _params(_RangeParams, request)
         window = selectors.window_for_range(time_range=params["timeRange"], tz=params["tz"])
@@ -502,6 +509,7 @@ class CallsReportView(APIView):
     @extend_schema(
         parameters=[_time_range("30d"), TZ, ASSISTANT, PAGE, LIMIT], responses={200: OpenApiTypes.OBJECT, **ERRORS}
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = _params(_CallsParams, request)
         page, limit = params["page"], params["limit"]
@@ -566,6 +574,7 @@ class SessionsReportView(APIView):
     @extend_schema(
         parameters=[_time_range("30d"), TZ, BOT_UUID, PAGE, LIMIT], responses={200: OpenApiTypes.OBJECT, **ERRORS}
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = _params(_SessionsParams, request)
         page, limit = params["page"], params["limit"]
@@ -652,6 +661,7 @@ class LogsView(APIView):
         ],
         responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="Call not found"), **ERRORS},
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = _params(_LogsParams, request)
         if params.get("callId"):
@@ -782,10 +792,15 @@ class CallsExportView(APIView):
         parameters=CALL_FILTERS,
         responses={(200, "text/csv"): OpenApiTypes.STR, **ERRORS},
     )
+    @replica_reads
     def get(self, request: Request) -> StreamingHttpResponse:
         params = _params(_CallFilterParams, request)
         _, filters = _call_filters(params)
         rows = selectors.call_export_rows(user=request.user, filters=filters)
+        # The query starts here, in the view, so that it runs where the view's reads are routed (the read replica,
+        # with its fallback to the primary); the rest of the rows stream from the same cursor after the view.
+        first = next(rows, None)
+        rows = itertools.chain([first], rows) if first is not None else iter(())
         writer = csv.writer(_Echo())
 
         def lines() -> Iterator[str]:

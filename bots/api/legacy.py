@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import ServiceError
+from accounts.replica import replica_reads
 from bots import selectors, services
 from bots.api.serializers import (
     BotOutputSerializer,
@@ -113,6 +114,7 @@ class CreateView(APIView):
             "LegacyBotShortList", {"success": serializers.BooleanField(), "bots": BotSummarySerializer(many=True)}
         )
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         bots = selectors.bot_list(user=request.user)
         return Response({"success": True, "bots": BotSummarySerializer(bots, many=True).data})
@@ -131,6 +133,7 @@ class ListView(APIView):
             },
         )
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         bots = BotOutputSerializer(selectors.bot_list(user=request.user), many=True).data
         return Response({"success": True, "count": len(bots), "bots": bots})

@@ -19,6 +19,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.replica import replica_reads
 from accounts.scoping import OwnedViewSet
 from bots import selectors, services
 from bots.api.serializers import BotDetailSerializer, BotInputSerializer
@@ -96,6 +97,11 @@ class BotViewSet(
 
     def get_serializer_class(self):
         return BotInputSerializer if self.action in ("create", "partial_update") else BotDetailSerializer
+
+    @replica_reads
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        # DRF's list, declared replica-safe: a read replica may answer it (docs/replica.md).
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=BotInputSerializer, responses={201: _envelope("BotCreatedResponse", BotDetailSerializer())})
     def create(self, request: Request, *args, **kwargs) -> Response:

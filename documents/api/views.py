@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import ForbiddenError, NotFoundError, ServiceError, UnavailableError
+from accounts.replica import replica_reads
 from bots.models import Bot, BotStatus
 from bots.selectors import bot_get
 from bots.vapi import request_has_vapi_secret
@@ -76,6 +77,7 @@ class FilesView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(operation_id="bot_files_list", responses=OpenApiTypes.OBJECT)
+    @replica_reads
     def get(self, request: Request, uuid: str) -> Response:
         bot = _owned_bot(request, uuid)
         documents = selectors.document_list(bot=bot).filter(file_path__isnull=False)
@@ -163,6 +165,7 @@ class DocumentListView(APIView):
         operation_id="bot_documents_list",
         responses=_documents_envelope("DocumentList", DocumentOutputSerializer(many=True)),
     )
+    @replica_reads
     def get(self, request: Request, uuid: str) -> Response:
         documents = selectors.document_list(bot=bot_get(user=request.user, uuid=uuid))
         return Response({"success": True, "documents": DocumentOutputSerializer(documents, many=True).data})
