@@ -367,15 +367,20 @@ def test_the_dump_streams_into_blob_storage_block_by_block(settings, monkeypatch
     assert f"({backups.format_size(len(blob_service.blobs[name]))})" in out
 
 
-def test_a_failing_pg_dump_commits_no_blob(settings, tmp_path, monkeypatch, blob_service, db):
-    use_blob_storage(settings, blob_service)
+def pg_dump_failing_midway(folder: Path, monkeypatch) -> None:
+    """A pg_dump first on PATH that writes 300 kB of dump, then fails."""
     fake_program(
-        tmp_path,
+        folder,
         "pg_dump",
         'if [ "$1" = --version ]; then echo "pg_dump (PostgreSQL) 99.1"; exit 0; fi\n'
         "head -c 300000 /dev/zero\necho 'pg_dump: error: query failed' >&2\nexit 1\n",
     )
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}/usr/bin{os.pathsep}/bin")
+
+
+def test_a_failing_pg_dump_commits_no_blob(settings, tmp_path, monkeypatch, blob_service, db):
+    use_blob_storage(settings, blob_service)
+    pg_dump_failing_midway(tmp_path, monkeypatch)
 
     with pytest.raises(CommandError, match=r"(?s)pg_dump failed .*query failed"):
         run("backup_database", to_storage=True)
@@ -536,13 +541,7 @@ def test_a_failing_pg_dump_leaves_nothing_in_the_storage(settings, tmp_path, mon
     }
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    fake_program(
-        bin_dir,
-        "pg_dump",
-        'if [ "$1" = --version ]; then echo "pg_dump (PostgreSQL) 99.1"; exit 0; fi\n'
-        "head -c 300000 /dev/zero\necho 'pg_dump: error: query failed' >&2\nexit 1\n",
-    )
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    pg_dump_failing_midway(bin_dir, monkeypatch)
 
     with pytest.raises(CommandError, match=r"(?s)pg_dump failed .*query failed"):
         run("backup_database", to_storage=True)

@@ -159,16 +159,22 @@ class Command(BaseCommand):
 
     # --- Importing -----------------------------------------------------------------------------------------------
 
+    def _progress_bar(self, label: str, done: int, total: int, detail: str, *, unit: str = "") -> None:
+        """One bar redrawn in place on a terminal; one line per step otherwise (logs of a release phase)."""
+        width = 30
+        filled = width if not total else width * done // total
+        line = f"{self.carriage}{label:<9} [{'#' * filled:<{width}}] {done}/{total}{unit}: {detail}"
+        self.stderr.write(line, ending="" if self.interactive else "\n")
+
     def _import_database(self, url: str, batch_size: int, *, record_changes: bool) -> ImportReport:
         def progress(table: TableReport) -> None:
-            width = 30
-            filled = width if not table.total else width * table.read // table.total
-            line = (
-                f"{self.carriage}{table.table:<9} [{'#' * filled:<{width}}] {table.read}/{table.total}: "
+            self._progress_bar(
+                table.table,
+                table.read,
+                table.total,
                 f"{table.created} new, {table.updated} updated, {table.unchanged} unchanged, {table.kept} kept, "
-                f"{table.skipped} skipped"
+                f"{table.skipped} skipped",
             )
-            self.stderr.write(line, ending="" if self.interactive else "\n")
             if self.interactive and table.read >= table.total:
                 self.stderr.write("")
 
@@ -176,14 +182,14 @@ class Command(BaseCommand):
 
     def _import_uploads(self, root: str, *, dry_run: bool) -> UploadsReport:
         def progress(report: UploadsReport) -> None:
-            width = 30
-            filled = width if not report.files else width * report.done // report.files
-            line = (
-                f"{self.carriage}uploads   [{'#' * filled:<{width}}] {report.done}/{report.files} files: "
+            self._progress_bar(
+                "uploads",
+                report.done,
+                report.files,
                 f"{report.created} new, {report.attached} attached, {report.unchanged} unchanged, "
-                f"{report.skipped} skipped"
+                f"{report.skipped} skipped",
+                unit=" files",
             )
-            self.stderr.write(line, ending="" if self.interactive else "\n")
 
         report = legacy_uploads_import(root=root, dry_run=dry_run, progress=progress)
         if self.interactive and report.files:
