@@ -8,6 +8,7 @@ import secrets
 import pytest
 
 pytest.register_assert_rewrite("accounts.tests.admin_smoke", "accounts.tests.scoping")
+pytest_plugins = ["config.tests.browser"]
 
 import jwt  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -186,6 +187,13 @@ _UNAVAILABLE_PAGE = (
 )
 
 
+_REFUSED_PAGE = (
+    '<!doctype html><html lang="en"><head><title>{phrase} ({status})</title></head><body>'
+    "<h1>{phrase} ({status})</h1><p>{message}</p><p>Go back and try again.</p>"
+    "</body></html>"
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: reached for exceptions raised in middleware (under /api/ too, e.g. a session saved after the
     view) and in views outside /api/. A database outage is a 503 with Retry-After there as well, not a 500: it is
@@ -193,6 +201,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if is_api_request(request):
         return response_for_exception(request, exc) if exc else json_error(500, "Internal server error")
+    if isinstance(exc, ServiceError) and exc.status_code < 500:
+        # Refused while the request was read, before any view (e.g. an upload over the limits, met when the CSRF
+        # check reads the form): the caller's mistake, with its status, not a server error.
+        status = HTTPStatus(exc.status_code)
+        page = _REFUSED_PAGE.format(status=status.value, phrase=escape(status.phrase), message=escape(exc.message))
+        return HttpResponse(page, status=status.value)
     if isinstance(exc, OperationalError | InterfaceError):
         response = HttpResponse(_UNAVAILABLE_PAGE, status=503)
         for name, value in _database_unavailable_headers().items():

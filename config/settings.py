@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "django_htmx",
     # Ours, lowest layer first: accounts <- bots <- documents, analytics.
     "accounts",
     "bots",
@@ -90,8 +91,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages (not /api/, which authenticates in DRF): a Clerk `__session` cookie signs the request in, verified
+    # and synced exactly as the API does it.
+    "accounts.pages.ClerkPageAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.pages.sign_in_context",
             ],
         },
     },
@@ -157,6 +163,11 @@ LEGACY_DATABASE_URL = env.str("LEGACY_DATABASE_URL", default="")
 
 # --- Users and passwords (staff use the admin; product users sign in with Clerk) ------------------------------
 
+# Pages: anonymous visitors of /dashboard* go to the sign-in page and come back (?next=) once signed in.
+LOGIN_URL = "sign-in"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -175,6 +186,8 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
+# Our stylesheet and scripts, and the vendored htmx and Chart.js (no CDN, no Node.js at run time).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files served at the site's root: the widget script, at the path the original's embed codes name
 # (/js/external-chatbot-voice.js).
 WHITENOISE_ROOT = BASE_DIR / "public"
@@ -360,6 +373,9 @@ CORS_PUBLIC_URLS_REGEX = r"^/api/(bots/status/[^/]+|config|vapi/navigation|analy
 
 # Verification key for session tokens: the PEM public key (networkless; literal "\n" accepted), or the JWKS URL
 # of the Clerk Frontend API (https://<frontend-api>/.well-known/jwks.json). The PEM wins when both are set.
+# Pages sign in with Clerk's hosted components when this is set (pk_test_… / pk_live_…); without it, a Django login
+# form (staff, and users given a password by `manage.py dev_token --password`).
+CLERK_PUBLISHABLE_KEY = env.str("CLERK_PUBLISHABLE_KEY", default="")
 CLERK_JWT_KEY = env.str("CLERK_JWT_KEY", default="")
 CLERK_JWKS_URL = env.str("CLERK_JWKS_URL", default="")
 CLERK_JWKS_CACHE_SECONDS = env.int("CLERK_JWKS_CACHE_SECONDS", default=3600)
@@ -410,6 +426,8 @@ VAPI_PRIVATE_KEY = env.str("VAPI_PRIVATE_KEY", default="")
 VAPI_PUBLIC_KEY = env.str("VAPI_PUBLIC_KEY", default="")
 # The legacy /api/config route's default assistant (a demo bot on the landing page).
 VAPI_ASSISTANT_ID = env.str("VAPI_ASSISTANT_ID", default="")
+# The landing page's live demo: the uuid of an ACTIVE bot whose widget it embeds (no demo when empty or not active).
+DEMO_BOT_UUID = env.str("DEMO_BOT_UUID", default="")
 VAPI_BASE_URL = env.str("VAPI_BASE_URL", default="https://api.vapi.ai").rstrip("/")
 VAPI_TIMEOUT = env.float("VAPI_TIMEOUT", default=10.0)
 # Sent by VAPI as the x-vapi-secret header on every webhook and knowledge-base request; we compare it.

@@ -21,6 +21,10 @@ urlpatterns = [
     path("", include("bots.api.urls")),
     path("", include("documents.api.urls")),
     path("", include("analytics.api.urls")),
+    # Pages (templates/), each app its own.
+    path("", include("bots.page_urls")),
+    path("", include("documents.page_urls")),
+    path("", include("analytics.page_urls")),
     # Last: any other path under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found),
 ]

@@ -1,6 +1,7 @@
 """Try the API without a Clerk account (development only).
 
     python manage.py dev_token ada@example.com            # prints a session token for that user
+    python manage.py dev_token ada@example.com --password # also asks for a password, for the pages' login form
     curl -H "Authorization: Bearer $(python manage.py dev_token ada@example.com)" localhost:8000/api/me
 
 The first run makes an RSA key pair in CLERK_DEV_KEY_DIR (var/dev-clerk/, git-ignored). While DEBUG is on and
@@ -11,14 +12,17 @@ DEBUG off, and this command refuses to run then.
 from __future__ import annotations
 
 import datetime
+import getpass
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -53,8 +57,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("user", help="an email address (the user is created if new) or an existing user id")
         parser.add_argument("--minutes", type=int, default=60, help="lifetime of the token (default 60)")
+        parser.add_argument(
+            "--password",
+            action="store_true",
+            help="also set the user's password (asked twice; read from stdin when it is not a terminal), to sign "
+            "in to the dashboard with the login form that pages offer without Clerk",
+        )
 
-    def handle(self, *args, user: str, minutes: int, **options) -> None:
+    def handle(self, *args, user: str, minutes: int, password: bool, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("dev_token only runs with DEBUG on: in production, tokens come from Clerk.")
         if settings.CLERK_JWT_KEY or settings.CLERK_JWKS_URL:
@@ -63,6 +73,8 @@ class Command(BaseCommand):
                 "will refuse this one. Unset them to use the development key."
             )
         account = self._user(user)
+        if password:
+            self._set_password(account)
         key = development_private_key(Path(settings.CLERK_DEV_KEY_DIR))
         now = datetime.datetime.now(tz=datetime.UTC)
         claims = {
@@ -88,3 +100,18 @@ class Command(BaseCommand):
         except ValidationError:
             raise CommandError(f"No user {identifier!r}, and it is not an email address to create one with.") from None
         return User.objects.create_user(email=identifier, id=f"user_dev_{cuid()}")
+
+    def _set_password(self, account: User) -> None:
+        if sys.stdin.isatty():
+            first = getpass.getpass(f"Password for {account.email}: ")
+            if first != getpass.getpass("Password (again): "):
+                raise CommandError("The two passwords differ.")
+        else:
+            first = sys.stdin.readline().rstrip("\n")
+        try:
+            validate_password(first, account)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        account.set_password(first)
+        account.save(update_fields=["password"])
+        self.stderr.write(f"Password set: sign in at /sign-in as {account.email}.")

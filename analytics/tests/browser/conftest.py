@@ -7,28 +7,14 @@ API) is on http://localhost:<port>: two origins, as on a customer's site.
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-VIEWPORT = {"width": 1280, "height": 800}
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "browser"
+from config.tests.browser import VIEWPORT, new_page
+
 VAPI_PUBLIC_KEY = "pk-test-0f4c2a1e"
 
 # A stand-in for VAPI's script-tag SDK, installed before any script of the page runs. Like the real one
@@ -74,22 +60,6 @@ FAKE_VAPI = """
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One Chromium for the module. Playwright's sync API keeps an asyncio loop running in this thread, which
-    Django would take for an async context and refuse ORM calls in: allowed for these tests only."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install chromium` (or set CHROMIUM_PATH)")
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
 @pytest.fixture
 def origins(settings, live_server) -> SimpleNamespace:
     """The app as the widget's host: embed codes name ``origins.api`` (http://localhost:<port>), pages are
@@ -102,13 +72,6 @@ def origins(settings, live_server) -> SimpleNamespace:
     return SimpleNamespace(page=f"http://127.0.0.1:{port}", api=f"http://localhost:{port}")
 
 
-class ConsoleLog(list):
-    """Console messages and uncaught errors of a page, as "type: text"."""
-
-    def errors(self) -> list[str]:
-        return [entry for entry in self if entry.startswith(("error:", "pageerror:"))]
-
-
 @pytest.fixture
 def context(browser, origins) -> Iterator:
     context = browser.new_context(viewport=VIEWPORT)
@@ -119,34 +82,4 @@ def context(browser, origins) -> Iterator:
 
 @pytest.fixture
 def page(context):
-    """A page of the test's context (closed with it), with its console kept in ``page.console_log``."""
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    log = ConsoleLog()
-    page.on("console", lambda message: log.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: log.append(f"pageerror: {error}"))
-    page.console_log = log
-    return page
-
-
-@pytest.fixture
-def screenshot() -> Callable:
-    def take(page, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(target))
-        return target
-
-    return take
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float = 5.0, message: str = "condition") -> object:
-    """Poll ``condition`` (e.g. a database read) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        time.sleep(0.05)
+    return new_page(context)

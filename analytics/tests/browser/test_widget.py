@@ -12,9 +12,10 @@ import pytest
 from playwright.sync_api import expect
 
 from analytics.models import Session
-from analytics.tests.browser.conftest import VAPI_PUBLIC_KEY, VIEWPORT, wait_until
+from analytics.tests.browser.conftest import VAPI_PUBLIC_KEY
 from bots.models import BotStatus, Position, Theme
 from bots.tests.factories import BotFactory
+from config.tests.browser import VIEWPORT, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

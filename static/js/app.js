@@ -1,0 +1,111 @@
+// Behaviour shared by every page: copy buttons, Clerk's components (when configured), upload progress.
+// Plain scripts, no build step. htmx is loaded before this file (both deferred, in document order).
+(() => {
+  "use strict";
+
+  // --- Copy buttons: <button data-copy-target="#id"> copies the target's text (a <pre>, <code> or field). ----
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (error) {
+        // Refused (permissions): fall back to a selection, below.
+      }
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    area.remove();
+    return copied;
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    const target = document.querySelector(button.dataset.copyTarget);
+    if (!target) return;
+    const text = "value" in target && target.value !== undefined ? target.value : target.textContent;
+    const copied = await copyText(text.trim());
+    const status = button.parentElement.querySelector("[data-copy-status]");
+    const message = copied ? "Copied to the clipboard" : "Press Ctrl+C to copy";
+    if (status) status.textContent = message;
+    button.dataset.copied = copied ? "true" : "false";
+    if (!copied && target.select) target.select();
+  });
+
+  // --- Upload progress: a form with data-upload-progress shows htmx's upload progress in its <progress>. -----
+  document.addEventListener("htmx:xhr:progress", (event) => {
+    const form = event.target.closest ? event.target.closest("[data-upload-progress]") : null;
+    if (!form || !event.detail.lengthComputable) return;
+    const bar = form.querySelector("progress");
+    if (bar) {
+      bar.hidden = false;
+      bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    }
+  });
+
+  // --- Clerk (only when its script is on the page) --------------------------------------------------------------
+  const clerkScript = document.getElementById("clerk-script");
+  if (!clerkScript) return;
+
+  function whenClerkLoaded() {
+    return new Promise((resolve, reject) => {
+      const start = () => (window.Clerk ? window.Clerk.load().then(() => resolve(window.Clerk), reject) : null);
+      if (window.Clerk) start();
+      else clerkScript.addEventListener("load", start, { once: true });
+      clerkScript.addEventListener("error", () => reject(new Error("Clerk could not be loaded")), { once: true });
+    });
+  }
+
+  const signIn = document.querySelector("[data-clerk-sign-in]");
+  const signUp = document.querySelector("[data-clerk-sign-up]");
+  const userButton = document.querySelector("[data-clerk-user-button]");
+  const signOutForm = document.querySelector("form[data-clerk-sign-out]");
+
+  whenClerkLoaded()
+    .then((clerk) => {
+      for (const element of [signIn, signUp]) {
+        if (!element) continue;
+        const next = element.dataset.next || "/dashboard";
+        // Signed in with Clerk already (a stale cookie sent us here): the fresh cookie is set now; go back,
+        // unless the server refused the token for another reason (then it says why, and we must not loop).
+        if (clerk.user && !element.dataset.refusal) {
+          window.location.assign(next);
+          return;
+        }
+        const options = { forceRedirectUrl: next, fallbackRedirectUrl: next };
+        if (element === signIn) clerk.mountSignIn(element, { ...options, signUpUrl: element.dataset.signUpUrl });
+        else clerk.mountSignUp(element, { ...options, signInUrl: element.dataset.signInUrl });
+      }
+      if (userButton && clerk.user) clerk.mountUserButton(userButton, { afterSignOutUrl: "/" });
+    })
+    .catch((error) => {
+      const box = signIn || signUp;
+      if (box) box.textContent = "Sign-in could not be loaded. Check your connection and reload the page.";
+      console.warn(error);
+    });
+
+  if (signOutForm) {
+    signOutForm.addEventListener("submit", (event) => {
+      if (!window.Clerk || signOutForm.dataset.clerkDone) return;
+      event.preventDefault();
+      window.Clerk.signOut()
+        .catch(() => null)
+        .then(() => {
+          signOutForm.dataset.clerkDone = "true";
+          signOutForm.submit();
+        });
+    });
+  }
+})();
