@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.errors import NotFoundError
 from accounts.models import User
-from bots.models import Bot
+from bots.models import Bot, BotStatus
 
 BOT_NOT_FOUND = "Bot not found"
 
@@ -14,6 +14,13 @@ BOT_NOT_FOUND = "Bot not found"
 def bot_list(*, user: User) -> QuerySet[Bot]:
     """The user's bots, newest first (as the original listed them)."""
     return Bot.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def bot_counts(*, user: User) -> dict[str, int]:
+    """The user's number of bots, ``total`` and ``active`` (ACTIVE), in one aggregate query."""
+    return Bot.objects.filter(user=user).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(status=BotStatus.ACTIVE))
+    )
 
 
 def bot_get(*, user: User, uuid: str) -> Bot:
