@@ -38,6 +38,8 @@ _EXTENSIONS = {
     ".markdown": "md",
     ".txt": "txt",
 }
+# For file pickers (<input accept>): the extensions sniff_kind accepts.
+EXTENSIONS = tuple(_EXTENSIONS)
 
 _MEDIA_TYPES = {
     "pdf": "application/pdf",

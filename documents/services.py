@@ -89,6 +89,19 @@ def documents_store_uploads(*, bot: Bot, files: Iterable[UploadedFile]) -> list[
     return documents
 
 
+def documents_upload(*, bot: Bot, files: list[UploadedFile]) -> list[Document]:
+    """What an owner's upload must satisfy, for the API's file route and the dashboard alike: the bot's knowledge
+    base is on and at least one file came; then ``documents_store_uploads`` (413, 415: nothing stored)."""
+    if not bot.rag_enabled:
+        raise ServiceError("Bot not found or RAG not enabled")
+    if not files:
+        raise ServiceError("No files provided")
+    documents = documents_store_uploads(bot=bot, files=files)
+    if not documents:
+        raise ServiceError("No files could be processed")
+    return documents
+
+
 # --- Processing ----------------------------------------------------------------------------------------------------
 
 

@@ -42,3 +42,10 @@ class DocumentOutputSerializer(serializers.ModelSerializer):
         if not document.file_path:
             return None
         return f"/api/bots/{document.bot.uuid}/files/{quote(document.name, safe='')}"
+
+
+class SearchQueryInputSerializer(serializers.Serializer):
+    """The retrieval tester's question (``GET /api/bots/{uuid}/search`` and the dashboard's tester)."""
+
+    q = serializers.CharField(max_length=2000)
+    k = serializers.IntegerField(min_value=1, max_value=50, default=5)

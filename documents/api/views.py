@@ -20,8 +20,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -37,21 +36,14 @@ from bots.models import Bot, BotStatus
 from bots.selectors import bot_get
 from bots.vapi import request_has_vapi_secret
 from documents import selectors, services
-from documents.api.serializers import DocumentOutputSerializer
+from documents.api.serializers import DocumentOutputSerializer, SearchQueryInputSerializer
+from documents.downloads import original_response
 from documents.models import Document
 from documents.search import search_chunks
 
 logger = logging.getLogger(__name__)
 
 BOT_NOT_FOUND = "Bot not found or access denied"
-# The original's download types, by extension; anything else is a download of bytes.
-DOWNLOAD_TYPES = {
-    "txt": "text/plain",
-    "pdf": "application/pdf",
-    "json": "application/json",
-    "csv": "text/csv",
-    "md": "text/markdown",
-}
 
 
 def _owned_bot(request: Request, uuid: str, message: str = BOT_NOT_FOUND) -> Bot:
@@ -103,14 +95,8 @@ class FilesView(APIView):
     )
     def post(self, request: Request, uuid: str) -> Response:
         bot = _owned_bot(request, uuid)
-        if not bot.rag_enabled:
-            raise ServiceError("Bot not found or RAG not enabled")
         uploads = [upload for key, upload in request.FILES.items() if key.startswith("file_")]
-        if not uploads:
-            raise ServiceError("No files provided")
-        documents = services.documents_store_uploads(bot=bot, files=uploads)
-        if not documents:
-            raise ServiceError("No files could be processed")
+        documents = services.documents_upload(bot=bot, files=uploads)
         stored = {d.pk: d for d in Document.objects.filter(pk__in=[d.pk for d in documents])}
         return Response(
             {
@@ -141,19 +127,10 @@ class FileDownloadView(APIView):
         if "/" in filename or "\\" in filename or filename in ("", ".", "..") or "\x00" in filename:
             raise ForbiddenError("Access denied - security violation")
         document = selectors.document_get_stored(bot=bot, name=filename)
-        if document is None or not default_storage.exists(document.file_path):
+        if document is None:
             raise NotFoundError("File not found")
-        extension = document.name.rsplit(".", 1)[-1].lower() if "." in document.name else ""
-        response = FileResponse(
-            default_storage.open(document.file_path, "rb"),
-            content_type=DOWNLOAD_TYPES.get(extension, "application/octet-stream"),
-        )
-        ascii_name = document.name.encode("ascii", "replace").decode().replace('"', "_")
-        response["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
-        response["Cache-Control"] = "private, no-cache"
-        response["X-Bot-UUID"] = bot.uuid
-        response["X-File-Name"] = ascii_name
-        return response
+        document.bot = bot
+        return original_response(document=document)
 
 
 def _documents_envelope(name: str, serializer) -> serializers.Serializer:
@@ -211,11 +188,6 @@ class DocumentReprocessView(APIView):
         return Response({"success": True, "document": DocumentOutputSerializer(document).data})
 
 
-class _SearchQuery(serializers.Serializer):
-    q = serializers.CharField(max_length=2000)
-    k = serializers.IntegerField(min_value=1, max_value=50, default=5)
-
-
 _HIT = inline_serializer(
     "SearchHit",
     {
@@ -240,7 +212,7 @@ class SearchView(APIView):
     )
     def get(self, request: Request, uuid: str) -> Response:
         bot = bot_get(user=request.user, uuid=uuid)
-        params = _SearchQuery(data=request.query_params)
+        params = SearchQueryInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         hits = search_chunks(bot=bot, query=params.validated_data["q"], limit=params.validated_data["k"])
         return Response(
