@@ -161,6 +161,12 @@ def window_for_range(*, time_range: str, tz: ZoneInfo) -> Window:
     return Window(now=now, tz=tz, start=start, days=days)
 
 
+def window_for_month(*, tz: ZoneInfo) -> Window:
+    """This calendar month so far in ``tz``: from the 1st at local midnight, no upper bound."""
+    now = _now()
+    return Window(now=now, tz=tz, start=local_midnight(now.astimezone(tz).date().replace(day=1), tz))
+
+
 def window_for_dates(*, first: datetime.date | None, last: datetime.date | None, tz: ZoneInfo) -> Window:
     """Whole days ``first``..``last`` (both inclusive, either open) in the time zone ``tz``."""
     return Window(
@@ -341,8 +347,8 @@ def call_overview_figures(*, user: User, window: Window) -> dict[str, int]:
 
 
 def call_figures(*, user: User, filters: CallFilters) -> dict[str, Any]:
-    """Counts (all, successful, failed) and duration statistics of the selected calls; grouped by status and
-    ended reason first, like ``call_overview_figures``."""
+    """Counts (all, successful, failed), duration statistics and total cost (US dollars) of the selected calls;
+    grouped by status and ended reason first, like ``call_overview_figures``."""
     per_outcome = (
         call_queryset(user=user, filters=filters)
         .values("status", "ended_reason")
@@ -352,6 +358,7 @@ def call_figures(*, user: User, filters: CallFilters) -> dict[str, Any]:
             seconds=Sum("duration"),
             shortest=Min("duration"),
             longest=Max("duration"),
+            spent=Sum("cost"),
         )
     )
     figures = _sums(
@@ -363,12 +370,49 @@ def call_figures(*, user: User, filters: CallFilters) -> dict[str, Any]:
         min_duration=Min("shortest"),
         max_duration=Max("longest"),
         total_duration=Sum("seconds"),
+        total_cost=Sum("spent"),
     )
     return figures
 
 
+def call_exists(*, user: User) -> bool:
+    """Whether the owner has any call at all (whenever made): tells "no call yet" from "none in this range"."""
+    return Call.objects.filter(user=user).exists()
+
+
 def call_volume_by_day(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
     return _by_day(call_queryset(user=user, filters=filters), "created_at", filters.window.tz)
+
+
+def call_figures_by_day(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
+    """``[{"date", "count", "total_cost", "avg_duration"}]`` per local day (``filters.window.tz``) of the selected
+    calls, oldest first, days with calls only: the dashboard's three daily charts from one ``GROUP BY``. The
+    average duration is over the day's calls that have one (None when none has)."""
+    return list(
+        call_queryset(user=user, filters=filters)
+        .annotate(date=TruncDate("created_at", tzinfo=filters.window.tz))
+        .values("date")
+        .annotate(count=Rows(), total_cost=Coalesce(Sum("cost"), 0.0), avg_duration=Avg("duration"))
+        .order_by("date")
+    )
+
+
+def call_figures_by_bot(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
+    """Per bot (uuid and name) with selected calls: calls, successful, failed, average and total duration, cost;
+    busiest first. Bots without calls are not listed (the caller has the owner's bots)."""
+    return list(
+        call_queryset(user=user, filters=filters)
+        .values("bot__uuid", "bot__name")
+        .annotate(
+            total=Rows(),
+            successful=Rows(filter=SUCCESSFUL_CALL),
+            failed=Rows(filter=FAILED_CALL),
+            avg_duration=Avg("duration"),
+            total_duration=Coalesce(Sum("duration"), 0),
+            total_cost=Coalesce(Sum("cost"), 0.0),
+        )
+        .order_by("-total", "bot__name", "bot__uuid")
+    )
 
 
 def call_figures_by_assistant(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
@@ -434,8 +478,9 @@ def call_page(
 
 
 def call_get(*, user: User, vapi_call_id: str) -> Call:
-    """One of the owner's calls by its VAPI id; another user's call is "Call not found", like no call."""
-    call = Call.objects.filter(user=user, vapi_call_id=vapi_call_id).first()
+    """One of the owner's calls by its VAPI id, with its bot (same query); another user's call is "Call not
+    found", like no call."""
+    call = Call.objects.filter(user=user, vapi_call_id=vapi_call_id).select_related("bot").first()
     if call is None:
         raise NotFoundError(CALL_NOT_FOUND)
     return call
@@ -643,13 +688,15 @@ def session_figures_by_bot(*, user: User, filters: SessionFilters) -> list[dict[
 SESSION_ROW_FIELDS = ("pk", "bot__uuid", "start_time", "end_time", "user_agent", "ip_address", "interactions")
 
 
-def session_page(*, user: User, filters: SessionFilters, offset: int, limit: int) -> list[dict[str, Any]]:
+def session_page(
+    *, user: User, filters: SessionFilters, offset: int, limit: int, fields: tuple[str, ...] = SESSION_ROW_FIELDS
+) -> list[dict[str, Any]]:
     """One page of the selected sessions, newest first, with their duration in seconds (NULL while open)."""
     return list(
         session_queryset(user=user, filters=filters)
         .annotate(duration=SESSION_SECONDS)
         .order_by("-start_time", "-pk")
-        .values(*SESSION_ROW_FIELDS, "duration")[offset : offset + limit]
+        .values(*fields, "duration")[offset : offset + limit]
     )
 
 
