@@ -182,6 +182,57 @@ def main() -> None:
     csv = check(admin.post("/admin/analytics/call/", selected))
     assert b"call_walk_1" in (b"".join(csv.streaming_content) if csv.streaming else csv.content)
 
+    # The same owner in the dashboard pages: signed in with the login form (no Clerk here).
+    owner.set_password("walkthrough-password")
+    owner.save()
+    browser = Client()
+    check(browser.get("/"))
+    check(browser.get("/dashboard"), 302, "(anonymous: to sign-in)")
+    check(browser.get("/sign-in", {"next": "/dashboard"}))
+    signed_in = {"username": owner.email, "password": "walkthrough-password", "next": "/dashboard"}
+    check(browser.post("/sign-in", signed_in), 302)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    check(browser.get("/dashboard"))
+    for url in ("/dashboard/analytics/summary", "/dashboard/storage", f"/dashboard/bots/{uuid}/status"):
+        check(browser.get(url, **htmx))
+    check(browser.get("/dashboard/bots/new"))
+    form = {
+        "name": "Evening line",
+        "welcome_message": "Good evening!",
+        "system_prompt": "You answer in the evening.",
+        "language": "en",
+        "voice": "jennifer",
+        "position": "left",
+        "theme": "dark",
+        "rag_enabled": "on",
+        "rag_source_type": "files",
+        "tz": "Europe/Paris",
+    }
+    check(browser.post("/dashboard/bots/new", {**form, "name": ""}), 200, "(invalid: errors in the form)")
+    second = check(browser.post("/dashboard/bots/new", form), 302)["Location"].rstrip("/").rsplit("/", 1)[1]
+    check(browser.get(f"/dashboard/bots/{second}"))
+    check(browser.post(f"/dashboard/bots/{second}", {**form, "name": "Late line"}), 302, "(edit)")
+    check(browser.get(f"/dashboard/bots/{second}/knowledge", **htmx))
+    note = SimpleUploadedFile("late.txt", b"The late line answers until midnight.\n", content_type="text/plain")
+    check(browser.post(f"/dashboard/bots/{second}/documents/upload", {"files": [note]}, **htmx))
+    check(browser.get(f"/dashboard/bots/{second}/documents", **htmx))
+    results = check(browser.get(f"/dashboard/bots/{second}/search", {"q": "midnight"}, **htmx))
+    assert b"late.txt" in results.content, "the uploaded file is searchable on SQLite"
+    late = Bot.objects.get(uuid=second).documents.get()
+    check(browser.get(f"/dashboard/documents/{late.pk}/download"))
+    check(browser.post(f"/dashboard/documents/{late.pk}/delete", **htmx))
+    check(browser.get("/dashboard/analytics", {"timeRange": "all", "tz": "Europe/Paris"}))
+    check(browser.get("/dashboard/analytics/calls", {"timeRange": "all", "status": "ended"}, **htmx))
+    check(browser.get("/dashboard/analytics/calls/call_walk_1"))
+    check(browser.get("/dashboard/analytics/sessions", **htmx))
+    check(browser.get(f"/dashboard/bots/{second}/delete"))
+    check(browser.post(f"/dashboard/bots/{second}/delete"), 302)
+    stranger_pages = Client()
+    stranger_pages.force_login(stranger)
+    check(stranger_pages.get(f"/dashboard/bots/{uuid}"), 404, "(a stranger)")
+    check(stranger_pages.get("/dashboard/analytics/calls/call_walk_1"), 404, "(a stranger)")
+    check(browser.post("/sign-out"), 302)
+
     # And the owner deletes the bot: its documents, calls and sessions go with it.
     check(api.delete(f"/api/bots/{uuid}/documents/{document_id}"))
     check(api.delete(f"/api/bots/{uuid}"))
