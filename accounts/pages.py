@@ -22,15 +22,19 @@ import base64
 import binascii
 import logging
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.authentication import SESSION_COOKIE
 from accounts.models import User
@@ -127,6 +131,34 @@ class ClerkPageAuthenticationMiddleware:
 
             request.user = SimpleLazyObject(user)
         return self.get_response(request)
+
+
+def _htmx_to_sign_in(request: HttpRequest) -> HttpResponse | None:
+    """An anonymous htmx request (a poll or a filter after the session ended) sends the whole page to the sign-in
+    page (``HX-Redirect``), to come back to the page it was made from, instead of the sign-in page being swapped
+    into a fragment. None for every other request."""
+    if request.htmx and not request.user.is_authenticated:
+        back = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
+        return HttpResponseClientRedirect(auth_views.redirect_to_login(back).url)
+    return None
+
+
+def page_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``login_required`` for the dashboard's views and partials (anonymous: to ``/sign-in?next=…``)."""
+    protected = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _htmx_to_sign_in(request) or protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+class PageLoginRequiredMixin(LoginRequiredMixin):
+    """``page_login_required`` for class-based views."""
+
+    def handle_no_permission(self) -> HttpResponse:
+        return _htmx_to_sign_in(self.request) or super().handle_no_permission()
 
 
 class SignInView(auth_views.LoginView):

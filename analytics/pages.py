@@ -31,16 +31,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.http import push_url
 
 from accounts.errors import NotFoundError
+from accounts.pages import PageLoginRequiredMixin
 from accounts.replica import replica_reads
 from analytics import selectors
 from analytics.models import CallStatus
@@ -280,18 +279,8 @@ def _web_url(url: str | None) -> str | None:
 # --- Views ----------------------------------------------------------------------------------------------------
 
 
-class _PageView(LoginRequiredMixin, View):
-    """Signed-in owners only. An anonymous htmx request (a session that expired while the page was open) is
-    sent to the sign-in page as a whole page (``HX-Redirect``), coming back to the page it was made from, instead
-    of the sign-in page being swapped into a table."""
-
-    def handle_no_permission(self) -> HttpResponse:
-        request = self.request
-        if request.htmx and not request.user.is_authenticated:
-            back = request.htmx.current_url_abs_path or reverse("dashboard-analytics")
-            login = redirect_to_login(back, resolve_url(self.get_login_url()), self.get_redirect_field_name())
-            return HttpResponseClientRedirect(login.url)
-        return super().handle_no_permission()
+class _PageView(PageLoginRequiredMixin, View):
+    """Signed-in owners only (an expired session's htmx request sends the whole page to the sign-in page)."""
 
     def render_page(
         self, request: HttpRequest, template: str, context: dict[str, Any], tz: zoneinfo.ZoneInfo

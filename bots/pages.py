@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.fields import empty
 
 from accounts.errors import ConflictError, NotFoundError, ServiceError
+from accounts.pages import page_login_required
 from bots import selectors, services
 from bots.api.serializers import BotInputSerializer
 from bots.embed import embed_code, public_base_url
@@ -69,21 +64,6 @@ POLLING_STATUSES = (BotStatus.PENDING, BotStatus.ACTIVATING)
 
 
 # --- Access -------------------------------------------------------------------------------------------------------
-
-
-def _signed_in(view: Callable) -> Callable:
-    """``login_required``, except that an htmx request (a status poll after the session ended) sends the whole
-    page to the sign-in page (``HX-Redirect``) instead of swapping the sign-in page into a fragment."""
-    protected = login_required(view)
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            back = request.htmx.current_url_abs_path or reverse("dashboard")
-            return HttpResponseClientRedirect(redirect_to_login(back).url)
-        return protected(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _owned_bot(request: HttpRequest, uuid: str) -> Bot:
@@ -380,7 +360,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- Dashboard ------------------------------------------------------------------------------------------------------
 
 
-@_signed_in
+@page_login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """``/dashboard``: the overview figures and the owner's bots (two queries, whatever the number of bots)."""
@@ -391,7 +371,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "bots/dashboard.html", context)
 
 
-@_signed_in
+@page_login_required
 @require_GET
 def bot_status(request: HttpRequest, uuid: str) -> HttpResponse:
     """``/dashboard/bots/<uuid>/status``: the status fragment (``_status.html``), which polls itself while the bot is
@@ -404,7 +384,7 @@ def bot_status(request: HttpRequest, uuid: str) -> HttpResponse:
     return render(request, "bots/_status.html", {"bot": bot})
 
 
-@_signed_in
+@page_login_required
 @require_POST
 def bot_reactivate(request: HttpRequest, uuid: str) -> HttpResponse:
     """``POST /dashboard/bots/<uuid>/reactivate``: retry a FAILED bot (the REST ``reactivate`` action's service).
@@ -426,7 +406,7 @@ def bot_reactivate(request: HttpRequest, uuid: str) -> HttpResponse:
 # --- Create, edit, delete -------------------------------------------------------------------------------------------
 
 
-@_signed_in
+@page_login_required
 @require_http_methods(["GET", "POST"])
 @csrf_exempt  # checked by _bot_new, once the upload handler below is in place (Django's documented way)
 def bot_new(request: HttpRequest) -> HttpResponse:
@@ -478,7 +458,7 @@ def _render_new(request: HttpRequest, form: BotForm, *, status: int = 200) -> Ht
     return render(request, "bots/bot_new.html", {"nav": "dashboard", "form": form}, status=status)
 
 
-@_signed_in
+@page_login_required
 @require_http_methods(["GET", "POST"])
 def bot_page(request: HttpRequest, uuid: str) -> HttpResponse:
     """``/dashboard/bots/<uuid>``: the bot's settings (the same form), its embed code, and its knowledge base
@@ -495,7 +475,7 @@ def bot_page(request: HttpRequest, uuid: str) -> HttpResponse:
     return render(request, "bots/bot_page.html", {"nav": "dashboard", "bot": bot, "form": form})
 
 
-@_signed_in
+@page_login_required
 @require_http_methods(["GET", "POST"])
 def bot_delete(request: HttpRequest, uuid: str) -> HttpResponse:
     """``/dashboard/bots/<uuid>/delete``: GET asks, POST deletes (with documents, files, sessions, calls and the

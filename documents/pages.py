@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -32,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import NotFoundError, ServiceError
+from accounts.pages import page_login_required
 from bots.models import Bot, RagSourceType
 from bots.selectors import bot_get
 from documents import selectors, services
@@ -114,7 +114,7 @@ def _after_post(
 
 
 @require_GET
-@login_required
+@page_login_required
 def knowledge(request: HttpRequest, uuid: str) -> HttpResponse:
     """``GET /dashboard/bots/<uuid>/knowledge``: the bot page's knowledge-base section."""
     bot = _owned_bot(request, uuid)
@@ -129,7 +129,7 @@ def knowledge(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@page_login_required
 def documents(request: HttpRequest, uuid: str) -> HttpResponse:
     """``GET /dashboard/bots/<uuid>/documents``: the documents table, which polls while any is being processed."""
     bot = _owned_bot(request, uuid)
@@ -147,7 +147,7 @@ def _csrf_rejection(request: HttpRequest) -> HttpResponse | None:
 
 @csrf_exempt  # checked in the view, after the body is read: see the module's docstring
 @require_POST
-@login_required
+@page_login_required
 def upload(request: HttpRequest, uuid: str) -> HttpResponse:
     """``POST /dashboard/bots/<uuid>/documents/upload`` (multipart, ``files``): the API's upload, same checks
     (413 too large, 415 wrong type: then nothing is stored), same service."""
@@ -179,7 +179,7 @@ def upload(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@page_login_required
 def download(request: HttpRequest, document_id: str) -> HttpResponse:
     """``GET /dashboard/documents/<id>/download``: the stored original, with the API's headers."""
     document = _owned_document(request, document_id)
@@ -190,7 +190,7 @@ def download(request: HttpRequest, document_id: str) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@page_login_required
 def delete(request: HttpRequest, document_id: str) -> HttpResponse:
     """``POST /dashboard/documents/<id>/delete``: the document, its chunks and its stored original."""
     document = _owned_document(request, document_id)
@@ -200,7 +200,7 @@ def delete(request: HttpRequest, document_id: str) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@page_login_required
 def resync(request: HttpRequest, uuid: str) -> HttpResponse:
     """``POST /dashboard/bots/<uuid>/resync``: crawl the bot's website again (the API's service); the table then
     watches until the crawl has finished."""
@@ -216,7 +216,7 @@ def resync(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@page_login_required
 def search(request: HttpRequest, uuid: str) -> HttpResponse:
     """``GET /dashboard/bots/<uuid>/search?q=``: the retrieval tester, the API's search (same function)."""
     bot = _owned_bot(request, uuid)
@@ -232,7 +232,7 @@ def search(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@page_login_required
 def storage(request: HttpRequest) -> HttpResponse:
     """``GET /dashboard/storage``: the overview's "Storage used" figure (one ``<div class="stat">``)."""
     totals = selectors.document_storage_totals(user=request.user)

@@ -289,3 +289,17 @@ def test_an_oversized_upload_to_any_page_is_a_413_not_a_500(settings, db):
     body = response.content.decode()
     assert "Content Too Large (413)" in body or "Request Entity Too Large (413)" in body
     assert "<b>" not in body  # the file name is escaped
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboard/bots/some-uuid/status", "/dashboard/storage", "/dashboard/analytics/calls"]
+)
+def test_an_expired_session_sends_the_whole_page_to_sign_in_from_any_fragment(client, db, path):
+    # htmx asks for a fragment; swapping the sign-in page into it would be wrong: HX-Redirect the page instead.
+    response = client.get(
+        path, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/dashboard/analytics?timeRange=7d"
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/sign-in?next=/dashboard/analytics%3FtimeRange%3D7d"
+    assert response.content == b""
