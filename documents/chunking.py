@@ -8,6 +8,7 @@ with its context.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -20,7 +21,9 @@ _CLOSERS = """["'\u201d\u2019\u00bb)\\]]*"""
 # Sentence-ending punctuation (with any closing quotes or brackets) before whitespace, or a line break: a candidate
 # end, for ``_ends_sentence`` to decide. (Written to start with one character class, which the engine scans for
 # quickly: "[.!?…]+closers(?=\s|$)|\n" matches the same, three times slower.)
-_SENTENCE_END = re.compile(rf"[.!?\u2026\n](?:(?<=\n)|{_PUNCTUATION}*{_CLOSERS}(?=\s|$))")
+# A candidate followed by a lowercase ASCII letter is left out at once (``_ends_sentence`` would say no): the line
+# breaks that PDFs put inside sentences are half of all candidates.
+_SENTENCE_END = re.compile(rf"[.!?\u2026\n](?:(?<=\n)|{_PUNCTUATION}*{_CLOSERS}(?=\s|$))(?!\s*[a-z])")
 # Most candidates plainly end their sentence, and this recognises them in one call, a few times faster than
 # ``_ends_sentence``: "!", "?", "…" or "..", or one "." after two word characters that do not end an abbreviation
 # (looked behind once the "." is matched, so only at full stops), then an ASCII capital or a digit starts the next
@@ -39,6 +42,9 @@ _NEXT_CHAR = re.compile(r"\s*(\S)")
 # A word: from its first letter or digit to the end of its whitespace-separated token (one match per word).
 _WORD = re.compile(r"[^\W_]\S*")
 _WHITESPACE = re.compile(r"\s")
+_ASCII_PUNCTUATION = string.punctuation.encode("ascii")
+# Neither letters, digits, punctuation nor whitespace to both str and bytes (which differ on \x1c-\x1f).
+_ASCII_CONTROLS = tuple(chr(code) for code in (*range(0, 9), *range(14, 32), 127))
 
 
 def chunk_text(text: str, *, size: int = 1000, overlap: int = 150) -> list[str]:
@@ -134,6 +140,10 @@ class Chunker:
 
 def word_count(text: str) -> int:
     """Whitespace-separated tokens with at least one letter or digit (a lone dash or bullet is not a word)."""
+    if text.isascii() and not any(char in text for char in _ASCII_CONTROLS):
+        # ASCII: without its punctuation, a token with no letter or digit is empty, and split() drops it. Three
+        # times faster than the regular expression, in C from end to end.
+        return len(text.encode("ascii").translate(None, _ASCII_PUNCTUATION).split())
     # subn counts the matches in C, without making a string of each (twice as fast as a loop over the tokens).
     return _WORD.subn("", text)[1]
 

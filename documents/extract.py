@@ -231,16 +231,43 @@ _NORMAL_FORM = {
     **dict.fromkeys((*range(0, 9), *range(14, 32), 127, 65279)),
 }
 _MANY_NEWLINES = re.compile(r"\n{3,}")
+_ODD_ASCII = tuple(chr(code) for code in (*range(0, 9), *range(11, 32), 127))
+
+
+def _has_odd_characters(text: str) -> bool:
+    if text.isascii():
+        # A C search per character (memchr): five times faster than the regular expression's scan of each one.
+        return any(char in text for char in _ODD_ASCII)
+    return _ODD_CHARACTERS.search(text) is not None
 
 
 def normalize_text(text: str) -> str:
     """One space for any run of spaces and tabs, lines stripped, at most one blank line between paragraphs."""
-    if _ODD_CHARACTERS.search(text):  # rare: skip the character-by-character pass when there is nothing to do
+    if _has_odd_characters(text):  # rare: skip the character-by-character pass when there is nothing to do
         text = text.replace("\r\n", "\n").translate(_NORMAL_FORM)
-    # str.split() (C, any Unicode whitespace) per line: three times faster than a regular expression replacing
-    # every space, which mattered on every page of every PDF.
-    text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
-    return _MANY_NEWLINES.sub("\n\n", text).strip()
+    if not _normal_spacing(text):
+        # str.split() (C, any Unicode whitespace) per line: three times faster than a regular expression replacing
+        # every space, which mattered on every page of every PDF.
+        text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()
+
+
+def _normal_spacing(text: str) -> bool:
+    """Whether every line of `text` already has single spaces and no space at either end, so that the split and
+    join per line would change nothing: true of most PDF pages, and checked in a fraction of the time (isascii is
+    a flag of the string; each `in` a C search). Only ASCII text (no other Unicode spaces to find), after the
+    controls are gone (only space, tab and line feed are left of the ASCII whitespace)."""
+    return (
+        text.isascii()
+        and "\t" not in text
+        and "  " not in text
+        and " \n" not in text
+        and "\n " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+    )
 
 
 # --- PDF ------------------------------------------------------------------------------------------------------

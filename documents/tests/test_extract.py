@@ -425,6 +425,11 @@ def test_normalization_is_the_regular_expression_definition() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
         assert normalize_text(text) == by_definition(text), repr(text)
+    # ASCII only, where text that is already spaced normally skips the per-line pass.
+    ascii_alphabet = ("a", "b.", " ", "  ", "\t", "\n", "\n\n", "\n\n\n", "\r", "\x0b", "\x1c", "\x00", " \n", "\n ")
+    for _ in range(5000):
+        text = "".join(rng.choice(ascii_alphabet) for _ in range(rng.randint(0, 25)))
+        assert normalize_text(text) == by_definition(text), repr(text)
 
 
 def test_markdown_stays_as_it_is() -> None:
