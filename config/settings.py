@@ -411,6 +411,8 @@ CELERY_BEAT_SCHEDULE = {
     "activate-due-bots": {"task": "bots.tasks.activate_due_bots", "schedule": 60.0},
     # Bots left in ACTIVATING by a worker that died.
     "recover-stuck-activations": {"task": "bots.tasks.recover_stuck_activations", "schedule": 300.0},
+    # Documents left in PROCESSING by a worker that died, or PENDING by a task that was lost.
+    "recover-stuck-documents": {"task": "documents.tasks.recover_stuck_documents", "schedule": 300.0},
 }
 if CALL_SYNC_INTERVAL:
     # Calls whose webhook was missed are repaired from VAPI's own list.
@@ -440,6 +442,9 @@ VAPI_TRANSCRIBER_MODEL = env.str("VAPI_TRANSCRIBER_MODEL", default="nova-2")
 # how long a bot may stay ACTIVATING before it is considered abandoned by its worker.
 BOT_ACTIVATION_MAX_RETRIES = env.int("BOT_ACTIVATION_MAX_RETRIES", default=5)
 BOT_ACTIVATION_STUCK_MINUTES = env.int("BOT_ACTIVATION_STUCK_MINUTES", default=30)
+# A document PROCESSING (or PENDING) longer than this lost its worker (or its task): it is queued again, and FAILED
+# after 3 attempts. Longer than the processing task's time limit (10 minutes).
+DOCUMENT_PROCESSING_STUCK_MINUTES = env.int("DOCUMENT_PROCESSING_STUCK_MINUTES", default=30)
 
 # --- Logging --------------------------------------------------------------------------------------------------
 

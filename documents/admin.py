@@ -68,6 +68,8 @@ class DocumentAdmin(BrowserAdmin):
         "chunk_count",
         "file_path",
         "uploaded_at",
+        "processing_started_at",
+        "processing_attempts",
         "processed_at",
         "content",
         "chunks",

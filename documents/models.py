@@ -47,6 +47,12 @@ class Document(models.Model):
     content_hash = models.CharField(
         max_length=64, null=True, blank=True, db_column="contentHash", help_text="SHA-256 of the extracted text."
     )
+    processing_started_at = models.DateTimeField(
+        null=True, blank=True, db_column="processingStartedAt", help_text="When the current or last attempt began."
+    )
+    processing_attempts = models.IntegerField(
+        default=0, db_default=0, db_column="processingAttempts", help_text="Times a worker claimed it."
+    )
 
     class Meta:
         db_table = "documents"
@@ -57,6 +63,9 @@ class Document(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(size__gte=0), name="documents_size_not_negative"),
             models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="documents_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(processing_attempts__gte=0), name="documents_processing_attempts_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

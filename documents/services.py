@@ -7,6 +7,7 @@ FAILED (with the reason). Crawled pages go straight to READY: they are text alre
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import time
@@ -20,8 +21,9 @@ from django.contrib.postgres.search import SearchVector
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Now
+from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from accounts.errors import ServiceError
@@ -105,14 +107,63 @@ def documents_upload(*, bot: Bot, files: list[UploadedFile]) -> list[Document]:
 # --- Processing ----------------------------------------------------------------------------------------------------
 
 
+# A document whose processing was started this many times without finishing (its worker killed each time: out of
+# memory on a hostile file, say) is FAILED instead of being tried again.
+MAX_PROCESSING_ATTEMPTS = 3
+
+
 def document_claim(*, document_id: str) -> bool:
     """PENDING → PROCESSING in one conditional UPDATE: one worker processes a document."""
     return (
         Document.objects.filter(pk=document_id, status=DocumentStatus.PENDING).update(
-            status=DocumentStatus.PROCESSING, error=None
+            status=DocumentStatus.PROCESSING,
+            error=None,
+            processing_started_at=Now(),
+            processing_attempts=F("processing_attempts") + 1,
         )
         == 1
     )
+
+
+def documents_recover_stuck(*, now: datetime.datetime | None = None) -> int:
+    """Beat: documents that a lost worker left behind. PROCESSING for longer than DOCUMENT_PROCESSING_STUCK_MINUTES
+    (the task's time limit is far shorter: its worker was killed, ran out of memory, or its machine went away) goes
+    back to PENDING and is queued again, or FAILED once it has been tried MAX_PROCESSING_ATTEMPTS times; PENDING for
+    that long (its task was lost with a broker, or never queued) is queued again. Queueing twice is harmless: one
+    worker claims a document. Returns how many were queued."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=settings.DOCUMENT_PROCESSING_STUCK_MINUTES)
+    stuck = Document.objects.filter(status=DocumentStatus.PROCESSING, processing_started_at__lt=cutoff)
+    with transaction.atomic():
+        hopeless = list(
+            stuck.filter(processing_attempts__gte=MAX_PROCESSING_ATTEMPTS)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "bot_id")
+        )
+        Document.objects.filter(pk__in=[pk for pk, _ in hopeless]).update(
+            status=DocumentStatus.FAILED,
+            error=f"Processing did not finish after {MAX_PROCESSING_ATTEMPTS} attempts: the file may be too large "
+            "or too complex to read",
+            processed_at=None,
+        )
+        for bot in Bot.objects.filter(pk__in={bot_id for _, bot_id in hopeless}):
+            bot_document_counters_refresh(bot=bot)
+    with transaction.atomic():
+        retried = list(stuck.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        Document.objects.filter(pk__in=retried).update(status=DocumentStatus.PENDING)
+        lost = list(
+            Document.objects.filter(status=DocumentStatus.PENDING, uploaded_at__lt=cutoff, file_path__isnull=False)
+            .exclude(pk__in=retried)
+            .values_list("pk", flat=True)
+        )
+        _on_commit_process(retried + lost)
+    if hopeless or retried or lost:
+        logger.warning(
+            "Documents recovered: %d queued again after a lost worker, %d queued again after a lost task, %d FAILED",
+            len(retried),
+            len(lost),
+            len(hopeless),
+        )
+    return len(retried) + len(lost)
 
 
 def document_process(*, document_id: str) -> None:
@@ -268,7 +319,8 @@ def document_reprocess(*, document: Document) -> None:
     """Process a FAILED upload again (after the owner fixed a setting, say)."""
     if document.status != DocumentStatus.FAILED or not document.file_path:
         raise ServiceError("Only a failed upload can be processed again")
-    Document.objects.filter(pk=document.pk).update(status=DocumentStatus.PENDING, error=None)
+    # The owner asks again: the attempts of a worker that died on it before count no more.
+    Document.objects.filter(pk=document.pk).update(status=DocumentStatus.PENDING, error=None, processing_attempts=0)
     _on_commit_process([document.pk])
 
 

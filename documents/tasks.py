@@ -37,3 +37,8 @@ def reindex_bot(bot_id: str) -> str:
     if bot is not None:
         services.bot_reindex(bot=bot)
     return "done"
+
+
+@shared_task
+def recover_stuck_documents() -> int:
+    return services.documents_recover_stuck()

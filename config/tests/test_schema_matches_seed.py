@@ -146,8 +146,9 @@ ADDED_COLUMNS: dict[str, set[str]] = {
         "knowledgeSyncedAt",
         "knowledgeSyncError",
     },
-    # Processing (status, error), crawled pages (sourceUrl) and change detection on re-crawls (contentHash).
-    "documents": {"status", "error", "sourceUrl", "contentHash"},
+    # Processing (status, error, when the last attempt began and how many there were), crawled pages (sourceUrl) and
+    # change detection on re-crawls (contentHash).
+    "documents": {"status", "error", "sourceUrl", "contentHash", "processingStartedAt", "processingAttempts"},
     "sessions": {"country"},
     "calls": set(),
 }
