@@ -93,6 +93,9 @@ def _documents_context(bot: Bot, *, sync_since: float | None = None) -> dict[str
         "bot": bot,
         "documents": documents,
         "working": any(document.status in WORKING for document in documents),
+        # For the bot page's "Documents" figure, kept in step with the table (out of band): no query of its own.
+        "ready_count": sum(document.status == DocumentStatus.READY for document in documents),
+        "stored_count": sum(bool(document.file_path) for document in documents),
         "syncing": syncing,
         "sync_since": f"{sync_since:.3f}" if syncing else "",
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from bots.tests.factories import BotFactory
 from config.tests.browser import PHONE_VIEWPORT, VIEWPORT, new_page, wait_until
@@ -54,6 +55,7 @@ def test_upload_search_and_delete_on_the_bot_page(context, live_server, sign_in,
     assert cells[0] == "3"  # pages
     assert cells[1] == str(document.word_count) != "0"  # words
     assert "Uploaded 2 files" in page.inner_text("#upload-status")
+    expect(page.locator("#bot-document-counts")).to_have_text("2 ready, 2 files stored")  # the Details card follows
 
     # The retrieval tester: one of the PDF's words finds its chunk, with a score and the document's name.
     page.get_by_label("Question").fill("sauna")
@@ -72,6 +74,7 @@ def test_upload_search_and_delete_on_the_bot_page(context, live_server, sign_in,
     page.locator("#documents tr", has_text="notes.txt").wait_for(state="detached")
     wait_until(lambda: not Document.objects.filter(name="notes.txt").exists(), message="the note deleted")
     assert "Deleted notes.txt." in page.inner_text("#knowledge-status")
+    expect(page.locator("#bot-document-counts")).to_have_text("1 ready, 1 file stored")
     assert not (media / "uploads" / bot.uuid / "notes.txt").exists()
     assert guide.is_visible()
 
