@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
+from analytics.tests.factories import CallFactory, SessionFactory
 from bots.models import Bot, BotStatus
 from bots.tests.browser.conftest import BROWSER_TIME_ZONE
 from bots.tests.conftest import requests_to
@@ -21,6 +22,7 @@ from bots.tests.factories import BotFactory
 from bots.vapi import VOICE_IDS
 from config.tests.browser import PHONE_VIEWPORT, VIEWPORT
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -163,25 +165,41 @@ def test_the_dashboard_from_desktop_to_phone_with_bots_of_every_status(
     sign_in(context, user)
     now = timezone.now()
     days = [now - datetime.timedelta(days=n) for n in range(6)]
-    BotFactory(
+    front_desk = BotFactory(
         user=user,
         name="Front desk",
         active=True,
         voice="jennifer",
-        documents_processed=12,
+        rag_enabled=True,
+        rag_source_type="FILES",
+        documents_processed=4,
         local_files_stored=4,
         created_at=days[5],
     )
-    BotFactory(
+    ventes = BotFactory(
         user=user,
         name="Ventes France",
         active=True,
         language="fr",
         voice="emma",
+        rag_enabled=True,
+        rag_source_type="FILES",
         documents_processed=3,
         local_files_stored=3,
         created_at=days[4],
     )
+    # Their knowledge and this month's traffic, for the overview cards (and the README's screenshot).
+    for bot, names in ((front_desk, ("faq.pdf", "prices.docx", "rooms.pdf", "spa.txt")), (ventes, ("tarifs.pdf",))):
+        for name in names:
+            DocumentFactory(bot=bot, name=name, size=240_000)
+    for name in ("catalogue.pdf", "horaires.txt"):
+        DocumentFactory(bot=ventes, name=name, size=180_000)
+    for hours in range(1, 24, 2):
+        CallFactory(bot=front_desk, started_at=now - datetime.timedelta(hours=hours))
+    CallFactory(
+        bot=ventes, ended_reason="pipeline-error-openai-llm-failed", started_at=now - datetime.timedelta(hours=3)
+    )
+    SessionFactory.create_batch(5, bot=front_desk)
     BotFactory(
         user=user,
         name="Night shift",
