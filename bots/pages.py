@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -26,6 +25,7 @@ from rest_framework.fields import empty
 
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.pages import page_login_required
+from accounts.uploads import SkipOversizeFiles
 from bots import selectors, services
 from bots.api.serializers import BotInputSerializer
 from bots.embed import embed_code, public_base_url
@@ -306,32 +306,6 @@ class BotForm:
         return local.isoformat()
 
 
-class _SkipOversizeFiles(FileUploadHandler):
-    """Put before documents' ``LimitedUploadHandler`` for the create form: a file over ``MAX_UPLOAD_MB`` is
-    skipped (its bytes are discarded as they arrive, never stored) and named, instead of the API's 413 for the
-    whole request, so that the page shows the refusal next to the files field with every other value kept. A
-    request over ``MAX_UPLOAD_REQUEST_MB`` is still refused before it is read, by the handler after this one."""
-
-    def __init__(self, request: HttpRequest | None = None) -> None:
-        super().__init__(request)
-        self.too_large: list[str] = []
-        self.received = 0
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        self.received += len(raw_data)
-        if self.received > settings.MAX_UPLOAD_MB * MB:
-            self.too_large.append((self.file_name or "file").replace("\\", "/").rsplit("/", 1)[-1])
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
 # --- Landing page ---------------------------------------------------------------------------------------------------
 
 
@@ -411,7 +385,7 @@ def bot_reactivate(request: HttpRequest, uuid: str) -> HttpResponse:
 @csrf_exempt  # checked by _bot_new, once the upload handler below is in place (Django's documented way)
 def bot_new(request: HttpRequest) -> HttpResponse:
     """``/dashboard/bots/new``: the form; a valid POST creates the bot (with its files) and opens its page."""
-    uploads = _SkipOversizeFiles(request)
+    uploads = SkipOversizeFiles(request)
     if request.method == "POST":
         request.upload_handlers.insert(0, uploads)
     try:
@@ -427,7 +401,7 @@ def bot_new(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_protect
-def _bot_new(request: HttpRequest, uploads: _SkipOversizeFiles) -> HttpResponse:
+def _bot_new(request: HttpRequest, uploads: SkipOversizeFiles) -> HttpResponse:
     if request.method != "POST":
         return _render_new(request, BotForm())
     form = BotForm(data=request.POST)

@@ -6,11 +6,12 @@ Views call the same services and selectors as the API (``documents.services``, `
 is a 404. An htmx request gets the fragment; the same URL without htmx (no JavaScript, a reloaded address) gets it
 inside the layout, or, after a POST, a redirect back to the bot page with a message.
 
-Uploads go through the API's upload handler (``documents.uploads.LimitedUploadHandler``, first of
-``FILE_UPLOAD_HANDLERS``), which refuses a file over ``MAX_UPLOAD_MB`` while it arrives by raising. Django's CSRF
-middleware reads ``request.POST`` before the view runs, so that refusal would escape it as a 500: the upload view
-is therefore exempt from the middleware and runs the very same check itself, right after reading the body and
-before anything is stored (a refused body leaves only the ``X-CSRFToken`` header that htmx sends).
+Uploads go through the API's limits: ``accounts.uploads.SkipOversizeFiles``, put first, skips a file over
+``MAX_UPLOAD_MB`` while it arrives (nothing of it is kept) and names it, and the rest of the form, CSRF token
+included, is still read; a request over ``MAX_UPLOAD_REQUEST_MB`` is refused unread by the API's handler
+(``documents.uploads.LimitedUploadHandler``). Handlers must be in place before the body is read, and Django's CSRF
+middleware reads it before the view runs: the upload view is therefore exempt from the middleware and runs the very
+same check itself, right after reading the body and before anything is stored (Django's documented way).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import NotFoundError, ServiceError
 from accounts.pages import page_login_required
+from accounts.uploads import SkipOversizeFiles
 from bots.models import Bot, RagSourceType
 from bots.selectors import bot_get
 from documents import selectors, services
@@ -155,16 +157,24 @@ def upload(request: HttpRequest, uuid: str) -> HttpResponse:
     """``POST /dashboard/bots/<uuid>/documents/upload`` (multipart, ``files``): the API's upload, same checks
     (413 too large, 415 wrong type: then nothing is stored), same service."""
     bot = _owned_bot(request, uuid)
+    skipped = SkipOversizeFiles(request)
+    request.upload_handlers.insert(0, skipped)  # before the body is read
     refusal: ServiceError | None = None
     try:
         files = request.FILES.getlist("files")
-    except UploadTooLarge as exc:
+    except UploadTooLarge as exc:  # the whole request over MAX_UPLOAD_REQUEST_MB: not read at all
         refusal, files = exc, []
     except MultiPartParserError:
         raise BadRequest("The upload could not be read") from None
     rejected = _csrf_rejection(request)
     if rejected is not None:
         return rejected
+    if skipped.too_large:
+        # As the API: one file over the limit and nothing of the request is stored.
+        names = ", ".join(skipped.too_large)
+        refusal = UploadTooLarge(
+            f"{names} {'is' if len(skipped.too_large) == 1 else 'are'} larger than {settings.MAX_UPLOAD_MB} MB"
+        )
     try:
         if refusal is not None:
             raise refusal

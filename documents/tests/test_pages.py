@@ -279,6 +279,27 @@ def test_too_large_is_refused_while_it_arrives_and_csrf_still_holds(user, rag_bo
     assert not Document.objects.exists()
 
 
+def test_too_large_without_javascript_is_a_message_on_the_bot_page(user, rag_bot, media, settings):
+    # A plain form post: the token is in the body, before the file; the file is skipped, the token still read.
+    settings.MAX_UPLOAD_MB = 1
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(reverse("dashboard-bot", args=[rag_bot.uuid]))
+    token = client.cookies["csrftoken"].value
+    big = text_file("big.txt", b"a" * (1024 * 1024 + 1))
+
+    response = client.post(
+        reverse("dashboard-bot-upload", args=[rag_bot.uuid]),
+        {"csrfmiddlewaretoken": token, "files": [big, text_file()]},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0].startswith(reverse("dashboard-bot", args=[rag_bot.uuid]))
+    assert "File too large (max 1 MB). big.txt is larger than 1 MB" in response.content.decode()
+    assert not Document.objects.exists()
+    assert not stored_files(media)
+
+
 @pytest.mark.parametrize(
     ("name", "content"), [("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00"), ("invoice.pdf", b"not a pdf at all")]
 )
