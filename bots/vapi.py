@@ -207,12 +207,17 @@ class VapiClient:
 
 
 def _vapi_message(response: httpx.Response) -> str:
-    """VAPI's error message (``{"message": …}``, sometimes a list), trimmed for storing and showing."""
+    """VAPI's error message (``{"message": …}``, sometimes a list), trimmed for storing and showing to the bot's
+    owner, with any secret of ours it may echo (a key in a validation message, say) masked."""
+    from config.monitoring.redaction import redact  # the project's one list of secrets (not an app: no cycle)
+
     try:
         body = response.json()
     except ValueError:
-        return response.reason_phrase or "no message"
+        return redact(response.reason_phrase or "no message")
     message = body.get("message") if isinstance(body, dict) else None
     if isinstance(message, list):
         message = "; ".join(str(item) for item in message)
-    return str(message or body.get("error") or response.reason_phrase)[:500] if isinstance(body, dict) else "no message"
+    if not isinstance(body, dict):
+        return "no message"
+    return redact(str(message or body.get("error") or response.reason_phrase)[:500])

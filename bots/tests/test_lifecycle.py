@@ -87,6 +87,21 @@ def test_not_configured_fails_with_the_missing_setting_named(vapi, settings, mis
     assert not vapi.log
 
 
+def test_a_secret_echoed_by_vapi_is_not_stored_nor_shown(vapi):
+    # The reason is shown to the owner (status route, dashboard): none of our secrets may ride along in it.
+    bot = BotFactory()
+    echoed = f"server.headers.x-vapi-secret {WEBHOOK_SECRET} is invalid; Authorization: Bearer {PRIVATE_KEY}"
+    vapi.expect_request("/assistant", method="POST").respond_with_json({"message": [echoed]}, status=400)
+
+    activate_bot.apply(args=[bot.id])
+
+    bot.refresh_from_db()
+    assert bot.status == BotStatus.FAILED
+    assert bot.activation_error.startswith("VAPI refused POST /assistant (400): server.headers.x-vapi-secret ")
+    assert WEBHOOK_SECRET not in bot.activation_error
+    assert PRIVATE_KEY not in bot.activation_error
+
+
 def test_a_refusal_fails_at_once_with_vapis_reason(vapi):
     bot = BotFactory()
     vapi.expect_request("/assistant", method="POST").respond_with_json({"message": "Invalid Key"}, status=401)
