@@ -32,9 +32,20 @@ def session_token(request: HttpRequest) -> tuple[str, bool] | None:
         if scheme.lower() != "bearer":
             return None
         return credentials.strip(), False
+    cookie = session_cookie(request)
+    return (cookie, True) if cookie else None
+
+
+def is_session_cookie(name: str) -> bool:
+    """Clerk's session cookie: ``__session``, or ``__session_<suffix>`` in multi-app setups."""
+    return name == SESSION_COOKIE or name.startswith(SESSION_COOKIE + "_")
+
+
+def session_cookie(request: HttpRequest) -> str | None:
+    """The token in Clerk's session cookie, if the request carries one."""
     for name, value in request.COOKIES.items():
-        if (name == SESSION_COOKIE or name.startswith(SESSION_COOKIE + "_")) and value:
-            return value, True
+        if is_session_cookie(name) and value:
+            return value
     return None
 
 

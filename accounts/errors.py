@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Suspicio
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -170,6 +171,10 @@ class ApiErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not is_api_request(request):
+            # Pages call the same selectors as the API: an owner-scoped lookup that finds nothing (another user's
+            # record, or none) is the 404 page there, as it is the JSON 404 here.
+            if isinstance(exc, NotFoundError):
+                return page_not_found(request, Http404(exc.message))
             return None
         return response_for_exception(request, exc)
 

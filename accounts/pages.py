@@ -36,7 +36,8 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.authentication import SESSION_COOKIE
+from accounts.authentication import is_session_cookie, session_cookie
+from accounts.errors import is_api_request
 from accounts.models import User
 from accounts.services import user_get_or_create_for_session
 from accounts.tokens import TokenError, VerificationUnavailable, verify_session_token
@@ -81,17 +82,10 @@ def sign_in_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _page_session_token(request: HttpRequest) -> str | None:
-    for name, value in request.COOKIES.items():
-        if (name == SESSION_COOKIE or name.startswith(SESSION_COOKIE + "_")) and value:
-            return value
-    return None
-
-
 def clerk_page_user(request: HttpRequest) -> User | None:
     """The user a page request's ``__session`` cookie names, or None. Sets ``request.clerk_refusal`` to why a
     token that is present was refused (for the sign-in page to say), "expired" being no refusal."""
-    token = _page_session_token(request)
+    token = session_cookie(request)
     if token is None:
         return None
     try:
@@ -120,7 +114,7 @@ class ClerkPageAuthenticationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/") and _page_session_token(request) is not None:
+        if not is_api_request(request) and session_cookie(request) is not None:
             django_user = request.user
             request.clerk_refusal = None
 
@@ -195,6 +189,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     response = redirect(settings.LOGOUT_REDIRECT_URL)
     for name in request.COOKIES:
-        if name == SESSION_COOKIE or name.startswith(SESSION_COOKIE + "_"):
+        if is_session_cookie(name):
             response.delete_cookie(name)
     return response

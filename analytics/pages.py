@@ -31,14 +31,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django_htmx.http import push_url
 
-from accounts.errors import NotFoundError
 from accounts.pages import PageLoginRequiredMixin
 from accounts.replica import replica_reads
 from analytics import selectors
@@ -426,10 +425,7 @@ class CallDetailView(_PageView):
     @replica_reads
     def get(self, request: HttpRequest, vapi_call_id: str) -> HttpResponse:
         params = Params.read(request)
-        try:
-            call = selectors.call_get(user=request.user, vapi_call_id=vapi_call_id)
-        except NotFoundError:
-            raise Http404(selectors.CALL_NOT_FOUND) from None
+        call = selectors.call_get(user=request.user, vapi_call_id=vapi_call_id)
         turns = transcript_turns(call.transcript)
         context = {
             "nav": "analytics",

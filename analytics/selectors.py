@@ -397,12 +397,10 @@ def call_figures_by_day(*, user: User, filters: CallFilters) -> list[dict[str, A
     )
 
 
-def call_figures_by_bot(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
-    """Per bot (uuid and name) with selected calls: calls, successful, failed, average and total duration, cost;
-    busiest first. Bots without calls are not listed (the caller has the owner's bots)."""
+def _call_figures_per(queryset: QuerySet[Call], *group: str) -> list[dict[str, Any]]:
+    """Per ``group``: calls, successful, failed, average and total duration, cost; busiest first."""
     return list(
-        call_queryset(user=user, filters=filters)
-        .values("bot__uuid", "bot__name")
+        queryset.values(*group)
         .annotate(
             total=Rows(),
             successful=Rows(filter=SUCCESSFUL_CALL),
@@ -411,25 +409,19 @@ def call_figures_by_bot(*, user: User, filters: CallFilters) -> list[dict[str, A
             total_duration=Coalesce(Sum("duration"), 0),
             total_cost=Coalesce(Sum("cost"), 0.0),
         )
-        .order_by("-total", "bot__name", "bot__uuid")
+        .order_by("-total", *group)
     )
+
+
+def call_figures_by_bot(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
+    """``_call_figures_per`` bot (name and uuid) with selected calls. Bots without calls are not listed (the caller
+    has the owner's bots)."""
+    return _call_figures_per(call_queryset(user=user, filters=filters), "bot__name", "bot__uuid")
 
 
 def call_figures_by_assistant(*, user: User, filters: CallFilters) -> list[dict[str, Any]]:
-    """Per assistant: calls, successful, failed, average and total duration, cost; busiest first."""
-    return list(
-        call_queryset(user=user, filters=filters)
-        .values("assistant_id")
-        .annotate(
-            total=Count("pk"),
-            successful=Count("pk", filter=SUCCESSFUL_CALL),
-            failed=Count("pk", filter=FAILED_CALL),
-            avg_duration=Avg("duration"),
-            total_duration=Coalesce(Sum("duration"), 0),
-            total_cost=Coalesce(Sum("cost"), 0.0),
-        )
-        .order_by("-total", "assistant_id")
-    )
+    """``_call_figures_per`` VAPI assistant id."""
+    return _call_figures_per(call_queryset(user=user, filters=filters), "assistant_id")
 
 
 def call_log_figures(*, user: User, filters: CallFilters) -> dict[str, Any]:

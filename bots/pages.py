@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -64,13 +64,6 @@ POLLING_STATUSES = (BotStatus.PENDING, BotStatus.ACTIVATING)
 
 
 # --- Access -------------------------------------------------------------------------------------------------------
-
-
-def _owned_bot(request: HttpRequest, uuid: str) -> Bot:
-    try:
-        return selectors.bot_get(user=request.user, uuid=uuid)
-    except NotFoundError:
-        raise Http404(selectors.BOT_NOT_FOUND) from None
 
 
 # --- The form -----------------------------------------------------------------------------------------------------
@@ -351,10 +344,11 @@ def bot_status(request: HttpRequest, uuid: str) -> HttpResponse:
     """``/dashboard/bots/<uuid>/status``: the status fragment (``_status.html``), which polls itself while the bot is
     PENDING or ACTIVATING. Like the API's status route it starts a first activation that is due (the quick start
     has no beat)."""
-    bot = _owned_bot(request, uuid)
+    bot = selectors.bot_get(user=request.user, uuid=uuid)
     if bot.status == BotStatus.PENDING:
         services.bot_activate_if_due(bot=bot)
-        bot = _owned_bot(request, uuid)  # activation may have run already (no broker: tasks run eagerly)
+        # Activation may have run already (no broker: tasks run eagerly).
+        bot = selectors.bot_get(user=request.user, uuid=uuid)
     return render(request, "bots/_status.html", {"bot": bot})
 
 
@@ -363,7 +357,7 @@ def bot_status(request: HttpRequest, uuid: str) -> HttpResponse:
 def bot_reactivate(request: HttpRequest, uuid: str) -> HttpResponse:
     """``POST /dashboard/bots/<uuid>/reactivate``: retry a FAILED bot (the REST ``reactivate`` action's service).
     htmx gets the new status fragment; a plain form goes back to the bot's page."""
-    bot = _owned_bot(request, uuid)
+    bot = selectors.bot_get(user=request.user, uuid=uuid)
     try:
         services.bot_reactivate(bot=bot)
     except ConflictError as exc:
@@ -373,7 +367,7 @@ def bot_reactivate(request: HttpRequest, uuid: str) -> HttpResponse:
         if not request.htmx:
             messages.success(request, f"Re-activating “{bot.name}”.")
     if request.htmx:
-        return render(request, "bots/_status.html", {"bot": _owned_bot(request, uuid)})
+        return render(request, "bots/_status.html", {"bot": selectors.bot_get(user=request.user, uuid=uuid)})
     return redirect("dashboard-bot", uuid=bot.uuid)
 
 
@@ -437,7 +431,7 @@ def _render_new(request: HttpRequest, form: BotForm, *, status: int = 200) -> Ht
 def bot_page(request: HttpRequest, uuid: str) -> HttpResponse:
     """``/dashboard/bots/<uuid>``: the bot's settings (the same form), its embed code, and its knowledge base
     (the documents app's fragment). Uploading files here is the knowledge section's job."""
-    bot = _owned_bot(request, uuid)
+    bot = selectors.bot_get(user=request.user, uuid=uuid)
     if request.method == "POST":
         form = BotForm(bot=bot, data=request.POST)
         if form.is_valid():
@@ -454,7 +448,7 @@ def bot_page(request: HttpRequest, uuid: str) -> HttpResponse:
 def bot_delete(request: HttpRequest, uuid: str) -> HttpResponse:
     """``/dashboard/bots/<uuid>/delete``: GET asks, POST deletes (with documents, files, sessions, calls and the
     VAPI assistant, through ``bots.services.bot_delete``)."""
-    bot = _owned_bot(request, uuid)
+    bot = selectors.bot_get(user=request.user, uuid=uuid)
     if request.method == "POST":
         services.bot_delete(bot=bot)
         messages.success(request, f"Bot “{bot.name}” deleted.")

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.errors import NotFoundError, ServiceError
+from accounts.errors import ServiceError
 from accounts.pages import page_login_required
 from accounts.uploads import SkipOversizeFiles
 from bots.models import Bot, RagSourceType
@@ -51,17 +51,11 @@ SYNC_WATCH_SECONDS = 600
 
 
 def _owned_bot(request: HttpRequest, uuid: str) -> Bot:
-    try:
-        return bot_get(user=request.user, uuid=uuid)
-    except NotFoundError:
-        raise Http404("Bot not found") from None
+    return bot_get(user=request.user, uuid=uuid)  # another user's: NotFoundError, the 404 page (accounts.errors)
 
 
 def _owned_document(request: HttpRequest, document_id: str) -> Document:
-    try:
-        return selectors.document_get_owned(user=request.user, document_id=document_id)
-    except NotFoundError:
-        raise Http404("Document not found") from None
+    return selectors.document_get_owned(user=request.user, document_id=document_id)
 
 
 def _bot_page(bot: Bot) -> str:
@@ -196,10 +190,7 @@ def upload(request: HttpRequest, uuid: str) -> HttpResponse:
 def download(request: HttpRequest, document_id: str) -> HttpResponse:
     """``GET /dashboard/documents/<id>/download``: the stored original, with the API's headers."""
     document = _owned_document(request, document_id)
-    try:
-        return original_response(document=document)
-    except NotFoundError:
-        raise Http404("File not found") from None
+    return original_response(document=document)
 
 
 @require_POST
