@@ -191,7 +191,7 @@ def open_text(path: str | os.PathLike | BinaryIO, kind: str) -> Iterator[TextStr
         raise ValueError(f"Unknown kind: {kind!r}")
     with _binary(path) as stream:
         if kind == "pdf":
-            yield _pdf_stream(stream)
+            yield _pdf_stream(_in_memory_if_small(stream))
             return
         if kind == "docx":
             text = _docx_text(stream)
@@ -222,6 +222,21 @@ def _binary(source: str | os.PathLike | BinaryIO) -> Iterator[BinaryIO]:
     else:
         # pypdf and zipfile seek; a non-seekable stream is at most an upload (50 MB), so memory is fine.
         yield io.BytesIO(source.read())
+
+
+def _in_memory_if_small(stream: BinaryIO) -> BinaryIO:
+    """A PDF of an upload's size at most (MAX_UPLOAD_MB) as bytes in memory, as pypdf itself reads a PDF given by
+    its path: pypdf reads a file's objects a few bytes at a time, seeking back and forth, and each of those calls
+    on a file (through a storage's File wrapper, too) costs several times one on bytes in memory (a tenth of the
+    whole extraction on bench/ingest.py's PDF). A larger file (imported from elsewhere) is read from its stream."""
+    if isinstance(stream, io.BytesIO):
+        return stream
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+        return stream
+    return io.BytesIO(stream.read())
 
 
 # Line breaks other than \n, and NUL and other controls (PostgreSQL text columns refuse NUL; none is readable).

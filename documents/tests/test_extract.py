@@ -72,6 +72,48 @@ def test_pdf_from_a_file_object_is_read_from_its_start() -> None:
     assert extract(stream, "pdf") == Extracted(text="Read me from the start.", pages=1)
 
 
+class _CountingFile(io.BufferedReader):
+    """A file on disk that counts the calls made on it."""
+
+    calls = 0
+
+    def read(self, *args):
+        self.calls += 1
+        return super().read(*args)
+
+    def seek(self, *args):
+        self.calls += 1
+        return super().seek(*args)
+
+
+def test_pdf_up_to_the_upload_limit_is_read_whole_into_memory(tmp_path: Path, settings) -> None:
+    # pypdf reads a file's objects a few bytes at a time: on the stored file, that is thousands of calls.
+    path = tmp_path / "handbook.pdf"
+    pages = [f"Page {n} of the handbook, read from memory." for n in range(1, 41)]
+    path.write_bytes(make_pdf(pages))
+    settings.MAX_UPLOAD_MB = 1
+
+    with _CountingFile(io.FileIO(path)) as stored:
+        result = extract(stored, "pdf")
+
+    assert result.text.split("\n\n") == pages
+    assert stored.calls <= 5
+
+
+def test_pdf_over_the_upload_limit_is_read_from_its_stream(tmp_path: Path, settings) -> None:
+    # An imported file larger than any upload: not held in memory, read where it is (the same text).
+    path = tmp_path / "archive.pdf"
+    pages = [f"Page {n} of an imported archive." for n in range(1, 41)]
+    path.write_bytes(make_pdf(pages))
+    settings.MAX_UPLOAD_MB = 0
+
+    with _CountingFile(io.FileIO(path)) as stored:
+        result = extract(stored, "pdf")
+
+    assert result.text.split("\n\n") == pages
+    assert stored.calls > 100
+
+
 def test_pdf_of_200_pages_builds_and_extracts() -> None:
     started = time.perf_counter()
     data = make_pdf([f"Page number {n} of the handbook." for n in range(1, 201)])
