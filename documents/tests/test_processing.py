@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
 from docx import Document as DocxDocument
 
 from documents.models import Document, DocumentChunk, DocumentStatus
@@ -57,6 +58,22 @@ def test_a_multi_page_pdf_becomes_a_ready_document(processed, rag_bot):
     assert DocumentChunk.objects.filter(document=document).count() == len(document.chunks)
     rag_bot.refresh_from_db()
     assert (rag_bot.documents_processed, rag_bot.local_files_stored) == (1, 1)
+
+
+def test_processing_leaves_foreign_keys_deferred_for_the_rest_of_the_transaction(processed, rag_bot):
+    # Ingestion checks its chunk rows' foreign keys per statement (not all at COMMIT), then defers them again: a
+    # caller's transaction (this test's, around everything) keeps Django's deferred checks.
+    (document,) = processed(SimpleUploadedFile("hours.pdf", make_pdf(["Open from nine to five."])))
+    assert document.status == DocumentStatus.READY
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO document_chunks ("documentId", "botId", "position", "content") VALUES (%s, %s, 99, %s)',
+            ["no-such-document", rag_bot.pk, "orphan"],
+        )  # accepted for now: checked at COMMIT
+        with pytest.raises(IntegrityError), transaction.atomic():
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the pending checks now
+        cursor.execute('DELETE FROM document_chunks WHERE "documentId" = %s', ["no-such-document"])
 
 
 def test_a_docx_with_a_table(processed):
