@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from docx import Document as DocxDocument
 
+from documents import services
 from documents.models import Document, DocumentChunk, DocumentStatus
 from documents.tests.pdfgen import make_encrypted_pdf, make_pdf
 
@@ -44,7 +45,9 @@ def _docx(paragraphs: list[str], table: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_multi_page_pdf_becomes_a_ready_document(processed, rag_bot):
+def test_a_multi_page_pdf_becomes_a_ready_document(processed, rag_bot, settings, monkeypatch):
+    settings.CHUNK_SIZE, settings.CHUNK_OVERLAP = 120, 30  # a few chunks of five short pages
+    monkeypatch.setattr(services, "CHUNK_BATCH", 2)  # stored in several batches as pages are read
     pages = [f"Page {n}: the museum opens at {n} o'clock on weekdays." for n in range(1, 6)]
 
     (document,) = processed(SimpleUploadedFile("hours.pdf", make_pdf(pages)))
@@ -53,9 +56,11 @@ def test_a_multi_page_pdf_becomes_a_ready_document(processed, rag_bot):
     assert document.pages == 5
     assert "Page 3: the museum opens at 3 o'clock" in document.content
     assert document.word_count == 50
-    assert document.chunks
+    assert len(document.chunks) > 1
     assert document.processed_at is not None
-    assert DocumentChunk.objects.filter(document=document).count() == len(document.chunks)
+    rows = DocumentChunk.objects.filter(document=document).order_by("position")
+    assert list(rows.values_list("content", flat=True)) == document.chunks  # the JSON and the searchable rows
+    assert list(rows.values_list("position", flat=True)) == list(range(len(document.chunks)))
     rag_bot.refresh_from_db()
     assert (rag_bot.documents_processed, rag_bot.local_files_stored) == (1, 1)
 
