@@ -59,6 +59,13 @@ class Document(models.Model):
         # documents(botId) is the foreign key's own index.
         indexes = [
             models.Index(fields=["bot", "source_url"], name="documents_bot_sourceUrl_idx"),
+            # The recovery sweeper's lookups every five minutes (services.documents_recover_stuck): only the few
+            # documents not yet READY or FAILED are in it, however many the table holds.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(status__in=[DocumentStatus.PENDING, DocumentStatus.PROCESSING]),
+                name="documents_unfinished_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(size__gte=0), name="documents_size_not_negative"),

@@ -21,7 +21,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -131,7 +131,7 @@ def documents_recover_stuck(*, now: datetime.datetime | None = None) -> int:
     that long (its task was lost with a broker, or never queued) is queued again. Queueing twice is harmless: one
     worker claims a document. Returns how many were queued."""
     cutoff = (now or timezone.now()) - datetime.timedelta(minutes=settings.DOCUMENT_PROCESSING_STUCK_MINUTES)
-    stuck = Document.objects.filter(status=DocumentStatus.PROCESSING, processing_started_at__lt=cutoff)
+    stuck = _processing_since_before(cutoff)
     with transaction.atomic():
         hopeless = list(
             stuck.filter(processing_attempts__gte=MAX_PROCESSING_ATTEMPTS)
@@ -149,11 +149,7 @@ def documents_recover_stuck(*, now: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         retried = list(stuck.select_for_update(skip_locked=True).values_list("pk", flat=True))
         Document.objects.filter(pk__in=retried).update(status=DocumentStatus.PENDING)
-        lost = list(
-            Document.objects.filter(status=DocumentStatus.PENDING, uploaded_at__lt=cutoff, file_path__isnull=False)
-            .exclude(pk__in=retried)
-            .values_list("pk", flat=True)
-        )
+        lost = list(_pending_since_before(cutoff).exclude(pk__in=retried).values_list("pk", flat=True))
         _on_commit_process(retried + lost)
     if hopeless or retried or lost:
         logger.warning(
@@ -163,6 +159,15 @@ def documents_recover_stuck(*, now: datetime.datetime | None = None) -> int:
             len(hopeless),
         )
     return len(retried) + len(lost)
+
+
+def _processing_since_before(cutoff: datetime.datetime) -> QuerySet[Document]:
+    # Both read the partial index of unfinished documents (documents_unfinished_idx).
+    return Document.objects.filter(status=DocumentStatus.PROCESSING, processing_started_at__lt=cutoff)
+
+
+def _pending_since_before(cutoff: datetime.datetime) -> QuerySet[Document]:
+    return Document.objects.filter(status=DocumentStatus.PENDING, uploaded_at__lt=cutoff, file_path__isnull=False)
 
 
 def document_process(*, document_id: str) -> None:
