@@ -97,7 +97,7 @@ def snapshot() -> dict[str, object]:
             cursor.execute(f'SELECT * FROM "{table}" ORDER BY {order}')
             result[table] = cursor.fetchall()
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname")
-        result["<indexes>"] = cursor.fetchall()
+        result["<indexes>"] = [(name, without_casts(definition)) for name, definition in cursor.fetchall()]
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
@@ -107,9 +107,9 @@ def snapshot() -> dict[str, object]:
 
 
 def without_casts(definition: str) -> str:
-    """A constraint's definition without casts and grouping. PostgreSQL prints a CHECK of ``col IN ('A', 'B')`` on a
-    varchar as ``(ARRAY['A'::varchar, …])::text[]``, and the same constraint restored from a dump, parsed from that
-    text, as ``ARRAY[('A'::varchar)::text, …]``: equivalent, not identical."""
+    """A constraint's or an index's definition without casts and grouping. PostgreSQL prints a CHECK (or a partial
+    index's WHERE) of ``col IN ('A', 'B')`` on a varchar as ``(ARRAY['A'::varchar, …])::text[]``, and the same
+    restored from a dump, parsed from that text, as ``ARRAY[('A'::varchar)::text, …]``: equivalent, not identical."""
     return re.sub(r"::(character varying|text)(\[\])?|[()\s]", "", definition)
 
 

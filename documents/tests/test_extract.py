@@ -86,32 +86,25 @@ class _CountingFile(io.BufferedReader):
         return super().seek(*args)
 
 
-def test_pdf_up_to_the_upload_limit_is_read_whole_into_memory(tmp_path: Path, settings) -> None:
-    # pypdf reads a file's objects a few bytes at a time: on the stored file, that is thousands of calls.
+@pytest.mark.parametrize(
+    ("limit_mb", "in_memory"),
+    [
+        (1, True),  # up to the upload limit: read whole, once (pypdf reads a few bytes at a time: thousands of calls)
+        (0, False),  # larger (an imported file): not held in memory, read where it is
+    ],
+)
+def test_pdf_up_to_the_upload_limit_is_read_whole_into_memory(tmp_path: Path, settings, limit_mb, in_memory) -> None:
     path = tmp_path / "handbook.pdf"
-    pages = [f"Page {n} of the handbook, read from memory." for n in range(1, 41)]
+    pages = [f"Page {n} of the handbook." for n in range(1, 41)]
     path.write_bytes(make_pdf(pages))
-    settings.MAX_UPLOAD_MB = 1
+    settings.MAX_UPLOAD_MB = limit_mb
 
     with _CountingFile(io.FileIO(path)) as stored:
         result = extract(stored, "pdf")
 
-    assert result.text.split("\n\n") == pages
-    assert stored.calls <= 5
-
-
-def test_pdf_over_the_upload_limit_is_read_from_its_stream(tmp_path: Path, settings) -> None:
-    # An imported file larger than any upload: not held in memory, read where it is (the same text).
-    path = tmp_path / "archive.pdf"
-    pages = [f"Page {n} of an imported archive." for n in range(1, 41)]
-    path.write_bytes(make_pdf(pages))
-    settings.MAX_UPLOAD_MB = 0
-
-    with _CountingFile(io.FileIO(path)) as stored:
-        result = extract(stored, "pdf")
-
-    assert result.text.split("\n\n") == pages
-    assert stored.calls > 100
+    assert result.text.split("\n\n") == pages  # the same text either way
+    assert (stored.calls <= 5) is in_memory
+    assert (stored.calls > 100) is not in_memory
 
 
 def test_pdf_of_200_pages_builds_and_extracts() -> None:
