@@ -46,3 +46,16 @@ def database_cascade(*tables: str) -> migrations.RunPython:
         partial(_set_on_delete, tables=tables, action="NO ACTION"),
         elidable=False,
     )
+
+
+def _execute_on_postgresql(apps, schema_editor, *, sql: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(sql)
+
+
+def postgresql_sql(forward: str, backward: str) -> migrations.RunPython:
+    """SQL run on PostgreSQL only (full-text indexes, extensions' index types): SQLite, the quick start's database,
+    goes without. Unlike RunSQL, it checks the database it runs on."""
+    return migrations.RunPython(
+        partial(_execute_on_postgresql, sql=forward), partial(_execute_on_postgresql, sql=backward), elidable=False
+    )

@@ -82,8 +82,8 @@ class Document(models.Model):
 class DocumentChunk(models.Model):
     """One searchable chunk of a READY document. ``bot`` is repeated from the document so that a search, always
     scoped to one bot, reads one table. ``search_vector`` is written by the indexing service in the bot's language
-    and carries a GIN index on PostgreSQL (migration 0004); on SQLite it stays empty and search falls back to
-    substring matching."""
+    and is indexed with ``bot`` in one GIN index on PostgreSQL (migration 0008); on SQLite it stays empty and search
+    falls back to substring matching."""
 
     id = models.BigAutoField(primary_key=True)
     document = models.ForeignKey(

@@ -1,20 +1,11 @@
 from django.db import migrations
 
-from accounts.migration_ops import database_cascade
+from accounts.migration_ops import database_cascade, postgresql_sql
 
 GIN_INDEX = (
     'CREATE INDEX IF NOT EXISTS "document_chunks_searchVector_gin" ON "document_chunks" USING gin ("searchVector")'
 )
 DROP_GIN_INDEX = 'DROP INDEX IF EXISTS "document_chunks_searchVector_gin"'
-
-
-def _on_postgresql(sql: str):
-    def run(apps, schema_editor):
-        # The full-text index exists on PostgreSQL only; SQLite (the quick start) searches without it.
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 def mark_processed_documents_ready(apps, schema_editor):
@@ -30,5 +21,5 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(mark_processed_documents_ready, migrations.RunPython.noop),
         database_cascade("document_chunks"),
-        migrations.RunPython(_on_postgresql(GIN_INDEX), _on_postgresql(DROP_GIN_INDEX)),
+        postgresql_sql(GIN_INDEX, DROP_GIN_INDEX),
     ]
