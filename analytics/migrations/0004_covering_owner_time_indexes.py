@@ -13,24 +13,19 @@ about 145 ms while nothing is vacuumed yet.
 
 from django.db import migrations, models
 
+from accounts.migration_ops import postgresql_sql
+
 TABLES = ("calls", "sessions")
 STORAGE = "autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02"
 
 
-def set_autovacuum(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # SQLite (the quick start) has no such setting
-    for table in TABLES:
-        schema_editor.execute(f'ALTER TABLE "{table}" SET ({STORAGE})')
+def autovacuum_settings(table: str) -> str:
+    # SQLite (the quick start) has no such setting.
+    return f'ALTER TABLE "{table}" SET ({STORAGE})'
 
 
-def reset_autovacuum(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(
-            f'ALTER TABLE "{table}" RESET (autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_scale_factor)'
-        )
+def default_autovacuum(table: str) -> str:
+    return f'ALTER TABLE "{table}" RESET (autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_scale_factor)'
 
 
 class Migration(migrations.Migration):
@@ -53,5 +48,5 @@ class Migration(migrations.Migration):
                 fields=["user", "start_time"], include=["end_time"], name="sessions_userId_startTime_idx"
             ),
         ),
-        migrations.RunPython(set_autovacuum, reset_autovacuum),
+        *(postgresql_sql(autovacuum_settings(table), default_autovacuum(table)) for table in TABLES),
     ]

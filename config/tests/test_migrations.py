@@ -27,6 +27,32 @@ def test_the_suite_runs_on_postgresql():
     assert version.startswith("PostgreSQL ")
 
 
+@pytest.mark.django_db
+def test_the_postgresql_only_settings_are_applied():
+    # Migrations' SQL that SQLite goes without (accounts.migration_ops.postgresql_sql): lz4 for the large texts
+    # where the server has it, frequent autovacuum for the tables the analytics read from their indexes.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_config() WHERE name = 'CONFIGURE' AND setting LIKE '%--with-lz4%'")
+        has_lz4 = cursor.fetchone() is not None
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attname, attcompression FROM pg_attribute "
+            "WHERE (attrelid = 'documents'::regclass AND attname IN ('content', 'chunks')) "
+            "OR (attrelid = 'document_chunks'::regclass AND attname = 'content') ORDER BY 1, 2"
+        )
+        compression = cursor.fetchall()
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN ('calls', 'sessions') ORDER BY 1")
+        options = cursor.fetchall()
+
+    method = "l" if has_lz4 else ""
+    assert compression == [
+        ("document_chunks", "content", method),
+        ("documents", "chunks", method),
+        ("documents", "content", method),
+    ]
+    autovacuum = ["autovacuum_vacuum_insert_scale_factor=0.01", "autovacuum_vacuum_scale_factor=0.02"]
+    assert options == [("calls", autovacuum), ("sessions", autovacuum)]
+
+
 def test_no_model_change_lacks_a_migration():
     result = manage("makemigrations", "--check", "--dry-run")
 

@@ -1,23 +1,17 @@
 from django.db import migrations
 
+from accounts.migration_ops import postgresql_sql
+
 COLUMNS = (("documents", "content"), ("documents", "chunks"), ("document_chunks", "content"))
 
 
-def set_compression(method: str):
-    def run(apps, schema_editor):
-        # lz4 compresses large texts several times faster than PostgreSQL's default (pglz); servers built without it
-        # keep pglz. SQLite (the quick start) has no such setting.
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for table, column in COLUMNS:
-            schema_editor.execute(
-                f"""DO $$ BEGIN
-                    ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION {method};
-                EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;
-                END $$;"""
-            )
-
-    return run
+def set_compression(table: str, column: str, method: str) -> str:
+    # lz4 compresses large texts several times faster than PostgreSQL's default (pglz); servers built without it
+    # keep pglz. SQLite (the quick start) has no such setting.
+    return f"""DO $$ BEGIN
+        ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION {method};
+    EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;
+    END $$;"""
 
 
 class Migration(migrations.Migration):
@@ -26,5 +20,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(set_compression("lz4"), set_compression("pglz")),
+        postgresql_sql(set_compression(table, column, "lz4"), set_compression(table, column, "pglz"))
+        for table, column in COLUMNS
     ]
