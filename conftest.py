@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
+import socket
 
 import pytest
 
@@ -15,6 +17,9 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from django.db import connection  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+
+from config.monitoring.logs import ContextFilter  # noqa: E402
+from config.tests.outages import database_unreachable  # noqa: E402
 
 TEST_KEY_ID = "ins_test"
 WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0zMi1ieXRlcyEhIQ=="
@@ -128,3 +133,35 @@ def staff_client(client, staff_user):
     """A test client logged into the admin as a superuser."""
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def closed_port():
+    """A local port that refuses connections: bound, never listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def database_at_closed_port(django_db_blocker, closed_port):
+    """The real default connection pointed at ``closed_port`` for the test: the database does not answer."""
+    with django_db_blocker.unblock(), database_unreachable(closed_port):
+        yield closed_port
+
+
+@pytest.fixture
+def records():
+    """What the app logs during the test, through the context filter as on the real handler."""
+    seen: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            seen.append(record)
+
+    handler = Collect()
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield seen
+    root.removeHandler(handler)

@@ -5,11 +5,10 @@ database is. (The same against gunicorn and a real outage: config/tests/test_res
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
-from django.db import OperationalError, ProgrammingError, connections
+from django.db import OperationalError, ProgrammingError
 from django.http import HttpRequest, JsonResponse
 from django.test import Client
 from django.urls import include, path
@@ -46,27 +45,10 @@ handler500 = "accounts.errors.server_error"  # as in config/urls.py: errors rais
 
 
 @pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-        yield sock.getsockname()[1]
-
-
-@pytest.fixture
-def database_down(django_db_blocker, closed_port, settings):
-    """The real default connection, pointed at a port where nothing listens, and a Retry-After of our own."""
+def database_down(database_at_closed_port, settings):
+    """The database does not answer, and a Retry-After of our own."""
     settings.API_RETRY_AFTER_SECONDS = 11
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    with django_db_blocker.unblock():
-        connection.close()
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=closed_port)
-        try:
-            yield closed_port
-        finally:
-            connection.close()
-            connection.settings_dict.clear()
-            connection.settings_dict.update(saved)
+    return database_at_closed_port
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@ from DRF views, from Django itself and from outside any view; never an HTML page
 
 from __future__ import annotations
 
-import socket
-
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -184,24 +182,7 @@ def test_403_csrf_failure_is_json_not_django_page(client, user):
     assert _envelope(response, 403)["error"].startswith("CSRF Failed")
 
 
-@pytest.fixture
-def database_down(django_db_blocker):
-    """The real default connection, pointed at a local port where nothing listens."""
-    with socket.socket() as closed, django_db_blocker.unblock():
-        closed.bind(("127.0.0.1", 0))
-        connection = connections["default"]
-        saved = dict(connection.settings_dict)
-        connection.close()
-        connection.settings_dict["PORT"] = closed.getsockname()[1]
-        try:
-            yield
-        finally:
-            connection.close()
-            connection.settings_dict.clear()
-            connection.settings_dict.update(saved)
-
-
-def test_503_json_with_retry_after_when_the_database_is_down(database_down, make_token, api_client):
+def test_503_json_with_retry_after_when_the_database_is_down(database_at_closed_port, make_token, api_client):
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token('user_2abc')}")
 
     response = api_client.get("/api/test/users")

@@ -1,8 +1,6 @@
-import socket
-from contextlib import contextmanager
-
 import pytest
-from django.db import connections
+
+from config.tests.outages import database_unreachable
 
 
 def _assert_contract_shape(body: dict) -> None:
@@ -32,35 +30,6 @@ def test_healthy_when_the_database_answers(client):
         "circuitBreaker": {"state": "CLOSED", "failures": 0, "lastFailureTime": None},
     }
     assert body["environment"] == {"nodeEnv": "production", "databaseUrl": "configured"}
-
-
-@pytest.fixture
-def closed_port():
-    """A local port that refuses connections: bound, never listening."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
-@contextmanager
-def database_unreachable(port: int):
-    """Point the real default connection at ``port``, where no server listens, then put it back."""
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=port)
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
-
-
-@pytest.fixture
-def database_at_closed_port(django_db_blocker, closed_port):
-    with django_db_blocker.unblock(), database_unreachable(closed_port):
-        yield closed_port
 
 
 def test_unhealthy_503_json_when_the_database_does_not_answer(client, database_at_closed_port):

@@ -205,20 +205,10 @@ def test_celery_workers_log_through_our_configuration(applied_logging):
 
 
 @pytest.mark.django_db
-def test_a_task_logs_with_its_id_and_is_counted(settings):
+def test_a_task_logs_with_its_id_and_is_counted(settings, records):
     from celery import shared_task
 
     from config.monitoring.metrics import REGISTRY
-
-    seen: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            seen.append(record)
-
-    handler = Collect()
-    handler.addFilter(ContextFilter())
-    logging.getLogger("config.tests").addHandler(handler)
 
     @shared_task(name="config.tests.logging_task")
     def logging_task():
@@ -229,12 +219,9 @@ def test_a_task_logs_with_its_id_and_is_counted(settings):
         return REGISTRY.get_sample_value("voicebot_celery_tasks_total", labels) or 0
 
     before = count()
-    try:
-        result = logging_task.delay()  # eager in the tests, as without a broker
-    finally:
-        logging.getLogger("config.tests").removeHandler(handler)
+    result = logging_task.delay()  # eager in the tests, as without a broker
 
-    assert [record.task_id for record in seen] == [result.id]
+    assert [record.task_id for record in records if record.name == "config.tests"] == [result.id]
     assert task_id_var.get() is None  # reset when the task ended
     assert count() == before + 1
 

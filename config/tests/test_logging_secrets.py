@@ -15,7 +15,6 @@ import json
 import logging
 import logging.config
 import secrets
-import socket
 import uuid
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -59,13 +58,6 @@ class Secrets:
 
     def values(self) -> dict[str, str]:
         return dict(vars(self))
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 
 from config.monitoring import readiness
-from config.tests.test_health import database_unreachable
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -27,20 +26,6 @@ def broker_settings(settings):
     settings.CELERY_BROKER_URL = REDIS_URL  # the local test Redis (scripts/test starts it)
     settings.READINESS_BROKER_TIMEOUT = 1.0
     return settings
-
-
-@pytest.fixture
-def closed_port():
-    """A local port that refuses connections: bound, never listening."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
-@pytest.fixture
-def database_at_closed_port(django_db_blocker, closed_port):
-    with django_db_blocker.unblock(), database_unreachable(closed_port):
-        yield closed_port
 
 
 def _assert_never_cached(response) -> None:

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pytest
 
 from config.monitoring.context import current_request_id, sane_request_id
-from config.monitoring.logs import ContextFilter
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
-
-
-@pytest.fixture
-def records():
-    """What the app logs during the test, through the context filter as on the real handler."""
-    seen: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            seen.append(record)
-
-    handler = Collect()
-    handler.addFilter(ContextFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield seen
-    root.removeHandler(handler)
 
 
 @pytest.mark.parametrize(
