@@ -17,5 +17,8 @@ class AccountsConfig(AppConfig):
         from corsheaders.signals import check_request_enabled
 
         from accounts import schema  # noqa: F401 (registers the OpenAPI extension)
+        from accounts.inputs import register_path_converters
+
+        register_path_converters()  # before any URLconf is imported
 
         check_request_enabled.connect(allow_public_widget_routes, dispatch_uid="public-widget-cors")

@@ -15,6 +15,10 @@ from urllib.parse import quote
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.inputs import pg_text
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +39,24 @@ class ClerkProfile:
 
 def _from_millis(value: Any) -> datetime.datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)
+        try:
+            return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the years a datetime can hold
+            return None
     return None
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return (value.strip()[:limit] or None) if isinstance(value, str) else None
+    return (pg_text(value).strip()[:limit] or None) if isinstance(value, str) else None
+
+
+def _email(value: Any) -> str | None:
+    email = _text(value, 254)
+    try:
+        validate_email(email)
+    except ValidationError:
+        return None  # not an address: the user keeps the one they have (or their placeholder)
+    return email
 
 
 def profile_from_user_json(data: dict[str, Any]) -> ClerkProfile:
@@ -52,7 +68,7 @@ def profile_from_user_json(data: dict[str, Any]) -> ClerkProfile:
     email = None
     for address in data.get("email_addresses") or []:
         if isinstance(address, dict) and address.get("id") == primary_id:
-            email = _text(address.get("email_address"), 254)
+            email = _email(address.get("email_address"))
     image = data.get("image_url") or data.get("profile_image_url")
     return ClerkProfile(
         email=email,

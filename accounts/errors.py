@@ -199,6 +199,14 @@ _REFUSED_PAGE = (
 )
 
 
+def refused_page(status: int, message: str) -> HttpResponse:
+    """Outside /api/: a request refused for the caller's mistake, with its status and a message saying why (a
+    bare page: it may be shown before any template context exists, e.g. from a middleware)."""
+    phrase = HTTPStatus(status).phrase
+    page = _REFUSED_PAGE.format(status=status, phrase=escape(phrase), message=escape(message))
+    return HttpResponse(page, status=status)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: reached for exceptions raised in middleware (under /api/ too, e.g. a session saved after the
     view) and in views outside /api/. A database outage is a 503 with Retry-After there as well, not a 500: it is
@@ -209,9 +217,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, ServiceError) and exc.status_code < 500:
         # Refused while the request was read, before any view (e.g. an upload over the limits, met when the CSRF
         # check reads the form): the caller's mistake, with its status, not a server error.
-        status = HTTPStatus(exc.status_code)
-        page = _REFUSED_PAGE.format(status=status.value, phrase=escape(status.phrase), message=escape(exc.message))
-        return HttpResponse(page, status=status.value)
+        return refused_page(exc.status_code, exc.message)
     if isinstance(exc, OperationalError | InterfaceError):
         response = HttpResponse(_UNAVAILABLE_PAGE, status=503)
         for name, value in _database_unavailable_headers().items():

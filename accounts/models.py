@@ -6,6 +6,8 @@ as the one the Next.js + Prisma app used.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Now
@@ -17,6 +19,10 @@ from accounts.ids import local_user_id
 # configured or did not answer, or the account signs in with a phone number). Until it does, the user gets an
 # address of their own under .invalid, a top-level domain reserved never to resolve (RFC 2606).
 PLACEHOLDER_EMAIL_DOMAIN = "users.clerk.invalid"
+
+# What a user id can be: Clerk's (``user_`` and base-62 digits), ours (``local_`` and a CUID), within the column.
+# Anything else in a token's ``sub`` or a webhook's ``data.id`` names nobody and is refused before a query.
+USER_ID = re.compile(r"[A-Za-z0-9_-]{1,191}")
 
 
 class UserManager(BaseUserManager):

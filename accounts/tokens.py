@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
 
+from accounts.models import USER_ID
+
 logger = logging.getLogger(__name__)
 
 LEEWAY_SECONDS = 5
@@ -86,7 +88,7 @@ def verify_session_token(token: str) -> SessionClaims:
     if parties and claims.get("azp") not in parties:
         raise TokenError("Token was issued to another origin")
     user_id, session_id = claims.get("sub"), claims.get("sid")
-    if not isinstance(user_id, str) or not user_id or not isinstance(session_id, str):
+    if not isinstance(user_id, str) or not USER_ID.fullmatch(user_id) or not isinstance(session_id, str):
         raise TokenError("Token invalid")
     return SessionClaims(user_id=user_id, session_id=session_id, claims=claims)
 

@@ -8,7 +8,6 @@ effect is an idempotent upsert or delete keyed by the Clerk user id, ordered by 
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -24,6 +23,8 @@ from svix.webhooks import Webhook, WebhookVerificationError
 
 from accounts.clerk_api import profile_from_user_json
 from accounts.errors import ServiceError, UnavailableError
+from accounts.inputs import load_json, read_body
+from accounts.models import USER_ID
 from accounts.services import user_delete_from_clerk, user_sync_from_clerk
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ USER_UPSERT_EVENTS = {"user.created", "user.updated"}
 
 def _user_id(data: Any) -> str:
     user_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(user_id, str) or not user_id or len(user_id) > 191:
-        raise ServiceError("Malformed event: data.id is missing")
+    if not isinstance(user_id, str) or not USER_ID.fullmatch(user_id):
+        raise ServiceError("Malformed event: data.id is missing or not a user id")
     return user_id
 
 
@@ -63,17 +64,14 @@ class ClerkWebhookView(APIView):
         secret = settings.CLERK_WEBHOOK_SECRET
         if not secret:
             raise UnavailableError("Clerk webhooks are not configured")
-        body = request.body
+        body = read_body(request, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             Webhook(secret).verify(body, request.headers)
         except (WebhookVerificationError, ValueError) as exc:
             # svix raises ValueError, not WebhookVerificationError, for a signature without a version prefix.
             logger.warning("Clerk webhook refused: %s", type(exc).__name__)
             raise ServiceError("Invalid webhook signature") from None
-        try:
-            event = json.loads(body)
-        except ValueError:
-            raise ServiceError("Malformed JSON") from None
+        event = load_json(body, from_machine=True)
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise ServiceError("Malformed event: no type")
 

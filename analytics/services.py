@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.errors import ConflictError, NotFoundError
 from accounts.ids import cuid
+from accounts.inputs import pg_text
 from analytics.models import Call, CallStatus, Session
 from bots.models import Bot, BotStatus
 
@@ -69,7 +70,10 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _text(value: Any, limit: int | None = None) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        return None
+    value = pg_text(value)  # the webhook's parser removed NULs already; a synced call object did not pass it
+    if not value.strip():
         return None
     return value[:limit] if limit else value
 

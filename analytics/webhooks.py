@@ -7,7 +7,6 @@ bots, are acknowledged with 200 and logged, so VAPI never retries them. It answe
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.errors import ServiceError, UnavailableError
+from accounts.inputs import load_json, read_body
 from analytics.services import call_record_message
 from bots.vapi import request_has_vapi_secret
 
@@ -34,8 +34,9 @@ class VapiWebhookView(APIView):
         request=OpenApiTypes.OBJECT,
         responses={
             200: OpenApiTypes.OBJECT,
-            400: OpenApiResponse(description="Malformed JSON"),
+            400: OpenApiResponse(description="Malformed JSON, or nested too deeply"),
             401: OpenApiResponse(description="Missing or wrong x-vapi-secret"),
+            413: OpenApiResponse(description="Larger than VAPI_WEBHOOK_MAX_MB"),
         },
         auth=[],
     )
@@ -44,10 +45,8 @@ class VapiWebhookView(APIView):
             raise UnavailableError("The VAPI webhook is not configured (VAPI_WEBHOOK_SECRET)")
         if not request_has_vapi_secret(request):
             return JsonResponse({"success": False, "error": "Unauthorized"}, status=401)
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            raise ServiceError("Malformed JSON") from None
+        raw = read_body(request, max_bytes=settings.VAPI_WEBHOOK_MAX_MB * 1024 * 1024)
+        body = load_json(raw, from_machine=True)
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict):
             raise ServiceError("Malformed message: no message object")

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from accounts.inputs import InvalidInput, load_json
+
 logger = logging.getLogger(__name__)
 
 # The original app's voice names -> ElevenLabs voice ids (provider "11labs"); unknown names get Jennifer's.
@@ -201,8 +203,9 @@ class VapiClient:
         if not response.content:
             return None
         try:
-            return response.json()
-        except ValueError:
+            # VAPI's answers are read by the rules for machine input (bounded depth, no NUL, finite numbers).
+            return load_json(response.content, from_machine=True)
+        except InvalidInput:
             raise VapiTransientError(f"VAPI answered {method} {path} with something that is not JSON") from None
 
 

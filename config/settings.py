@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that can answer with an error page: under /api/ every error is JSON.
     "accounts.errors.ApiErrorMiddleware",
+    # A NUL character in the path or query string is a 400 before anything looks at it (accounts/inputs.py).
+    "accounts.inputs.RefuseNulInAddressMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -324,6 +326,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies bounded in size and depth, with finite numbers and no NUL characters (accounts/inputs.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "accounts.inputs.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
@@ -434,6 +442,9 @@ VAPI_BASE_URL = env.str("VAPI_BASE_URL", default="https://api.vapi.ai").rstrip("
 VAPI_TIMEOUT = env.float("VAPI_TIMEOUT", default=10.0)
 # Sent by VAPI as the x-vapi-secret header on every webhook and knowledge-base request; we compare it.
 VAPI_WEBHOOK_SECRET = env.str("VAPI_WEBHOOK_SECRET", default="")
+# The largest server message (an end-of-call report carries the whole transcript and message list) we read; 413
+# beyond. Above Django's 2.5 MB for other bodies: a long call's report must not be refused.
+VAPI_WEBHOOK_MAX_MB = env.int("VAPI_WEBHOOK_MAX_MB", default=16)
 VAPI_MODEL_PROVIDER = env.str("VAPI_MODEL_PROVIDER", default="openai")
 VAPI_MODEL = env.str("VAPI_MODEL", default="gpt-4o-mini")
 VAPI_TRANSCRIBER_PROVIDER = env.str("VAPI_TRANSCRIBER_PROVIDER", default="deepgram")

@@ -71,6 +71,18 @@ def test_a_bad_token_is_401_with_a_reason_that_does_not_echo_it(api_client, make
     assert token not in response.content.decode()
 
 
+@pytest.mark.parametrize("subject", ["user_" + "x" * 187, "user_2\x00abc", "user 2abc", "", 12345])
+def test_a_signed_token_whose_subject_is_no_user_id_is_401(api_client, make_token, subject):
+    # Longer than the users.id column, or holding a NUL that PostgreSQL refuses: never a query, never a 500.
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(subject)}")
+
+    response = api_client.get("/api/me")
+
+    assert response.status_code == 401
+    assert response.json() == {"success": False, "error": "Unauthorized", "detail": "Token invalid"}
+    assert not User.objects.exists()
+
+
 def test_an_empty_bearer_is_401(api_client):
     api_client.credentials(HTTP_AUTHORIZATION="Bearer ")
 

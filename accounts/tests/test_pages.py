@@ -292,7 +292,8 @@ def test_an_oversized_upload_to_any_page_is_a_413_not_a_500(settings, db):
 
 
 @pytest.mark.parametrize(
-    "path", ["/dashboard/bots/some-uuid/status", "/dashboard/storage", "/dashboard/analytics/calls"]
+    "path",
+    ["/dashboard/bots/00000000-0000-4000-8000-000000000000/status", "/dashboard/storage", "/dashboard/analytics/calls"],
 )
 def test_an_expired_session_sends_the_whole_page_to_sign_in_from_any_fragment(client, db, path):
     # htmx asks for a fragment; swapping the sign-in page into it would be wrong: HX-Redirect the page instead.

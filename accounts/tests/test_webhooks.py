@@ -156,6 +156,34 @@ def test_a_user_without_email_keeps_a_placeholder(client):
     assert user.first_name is None
 
 
+def test_nul_characters_are_removed_from_what_clerk_sends(client):
+    # PostgreSQL cannot store a NUL: removed from every string of a machine's delivery (accounts/inputs.py).
+    event = user_event("user.created", first_name="A\x00da", email="ada\x00@example.com")
+    event["data"]["id"] = "user_2\x00ADA"
+    body = json.dumps(event)
+    assert "\\u0000" in body  # JSON's spelling of a NUL
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+    user = User.objects.get(pk="user_2ADA")
+    assert (user.first_name, user.email) == ("Ada", "ada@example.com")
+
+
+@pytest.mark.parametrize("updated_at", [1e300, -1e300, 10**18])
+def test_an_absurd_update_time_is_not_believed(client, updated_at):
+    response = deliver(client, user_event("user.created", updated_at=updated_at))
+
+    assert response.status_code == 200
+    assert User.objects.get(pk="user_2ADA").clerk_updated_at is None
+
+
+def test_an_address_that_is_not_one_is_not_taken(client):
+    deliver(client, user_event("user.created", email="not an address"))
+
+    assert User.objects.get(pk="user_2ADA").email == "user_2ADA@users.clerk.invalid"
+
+
 def test_other_events_are_acknowledged_and_ignored(client):
     response = deliver(client, {"type": "session.created", "data": {"id": "sess_1"}})
 
@@ -212,7 +240,21 @@ def test_signed_event_without_a_user_id(client):
     event = copy.deepcopy(user_event("user.created"))
     del event["data"]["id"]
 
-    _refused(deliver(client, event), "Malformed event: data.id is missing")
+    _refused(deliver(client, event), "Malformed event: data.id is missing or not a user id")
+
+
+@pytest.mark.parametrize("user_id", ["x" * 192, "user 2ADA", "", 42])
+def test_signed_event_whose_user_id_is_not_one(client, user_id):
+    _refused(
+        deliver(client, user_event("user.created", id=user_id)), "Malformed event: data.id is missing or not a user id"
+    )
+
+
+def test_signed_event_nested_too_deeply(client):
+    _refused(
+        deliver(client, '{"type": "user.created", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        "JSON nested deeper than 64 levels",
+    )
 
 
 def test_not_configured_is_503_and_writes_nothing(client, clerk_settings):

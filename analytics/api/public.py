@@ -12,14 +12,12 @@ validated, and rate-limited per client address.
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,14 +26,13 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.errors import NotFoundError, ServiceError
+from accounts.inputs import JSONParser
 from accounts.network import client_country, client_ip
 from analytics import services
 from analytics.api.reports import SessionsReportView
 from bots.models import Bot
 
 logger = logging.getLogger(__name__)
-
-SESSION_ID = re.compile(r"^session_\d{10,16}_[0-9a-f]{8,32}$")
 
 
 class WidgetThrottle(AnonRateThrottle):
@@ -157,18 +154,12 @@ class SessionsView(SessionsReportView):
         return Response({"success": True, "sessionId": session.session_id, "message": "Session tracking started"})
 
 
-def _session_id(value: str) -> str:
-    if not SESSION_ID.match(value):
-        raise NotFoundError("Session not found")
-    return value
-
-
 class SessionInteractionView(_PublicView):
     parser_classes: list = []  # nothing in the body matters
 
     @extend_schema(request=None, auth=[], responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, session_id: str) -> Response:
-        count = services.session_interaction(session_id=_session_id(session_id))
+        count = services.session_interaction(session_id=session_id)
         return Response({"success": True, "interactions": count})
 
 
@@ -177,7 +168,7 @@ class SessionEndView(_PublicView):
 
     @extend_schema(request=None, auth=[], responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, session_id: str) -> Response:
-        services.session_end(session_id=_session_id(session_id))
+        services.session_end(session_id=session_id)
         return Response({"success": True})
 
 

@@ -15,14 +15,14 @@ urlpatterns = [
     path("api/analytics/calls/export", reports.CallsExportView.as_view(), name="analytics-calls-export"),
     path("api/analytics/logs", reports.LogsView.as_view(), name="analytics-logs"),
     # The widget (public); GET /api/analytics/sessions is the owner's sessions report.
-    path("api/widget/<str:uuid>/config", public.WidgetConfigView.as_view(), name="widget-config"),
+    path("api/widget/<bot_uuid:uuid>/config", public.WidgetConfigView.as_view(), name="widget-config"),
     path("api/analytics/sessions", public.SessionsView.as_view(), name="analytics-sessions"),
     path(
-        "api/analytics/sessions/<str:session_id>/interaction",
+        "api/analytics/sessions/<session_id:session_id>/interaction",
         public.SessionInteractionView.as_view(),
         name="session-interaction",
     ),
-    path("api/analytics/sessions/<str:session_id>/end", public.SessionEndView.as_view(), name="session-end"),
+    path("api/analytics/sessions/<session_id:session_id>/end", public.SessionEndView.as_view(), name="session-end"),
     path("api/vapi/navigation", public.NavigationView.as_view(), name="vapi-navigation"),
     # The widget on a page of its own, as a customer's site would embed it.
     path("test-embed", TestEmbedView.as_view(), name="test-embed"),

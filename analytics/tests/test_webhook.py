@@ -244,3 +244,44 @@ def test_it_answers_in_one_statement(client, bot, django_assert_num_queries):
         deliver(client, end_of_call_report())
     with django_assert_num_queries(1):
         deliver(client, status_update("ringing"))
+
+
+# --- Hostile or absurd deliveries: handled, never a 500, the rest of the report kept -----------------------------
+
+
+def test_nul_characters_are_removed_from_the_report(client, bot):
+    body = end_of_call_report(endedReason="customer\x00-ended-call")
+    body["message"]["artifact"]["transcript"] = "AI: Hello\x00!"
+    body["message"]["analysis"]["summary"] = "\x00"
+
+    assert deliver(client, body).status_code == 200
+
+    call = Call.objects.get()
+    assert (call.transcript, call.ended_reason, call.summary) == ("AI: Hello!", "customer-ended-call", None)
+
+
+def test_a_body_nested_too_deeply_is_400(client, bot):
+    response = deliver(client, '{"message": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "error": "JSON nested deeper than 64 levels"}
+
+
+def test_a_body_larger_than_the_limit_is_413(client, bot, settings):
+    settings.VAPI_WEBHOOK_MAX_MB = 1
+    body = end_of_call_report()
+    body["message"]["artifact"]["transcript"] = "x" * (1024 * 1024)
+
+    response = deliver(client, body)
+
+    assert response.status_code == 413
+    assert not Call.objects.exists()
+
+
+def test_a_long_report_beyond_djangos_own_limit_is_recorded(client, bot, settings):
+    # An hour-long call's report can pass Django's 2.5 MB default for bodies; VAPI_WEBHOOK_MAX_MB governs here.
+    body = end_of_call_report()
+    body["message"]["artifact"]["transcript"] = "AI: " + "word " * 700_000
+
+    assert deliver(client, body).status_code == 200
+    assert len(Call.objects.get().transcript) > 3_000_000

@@ -8,20 +8,20 @@ the uuid exists); status and activation are real (the original faked an assistan
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import ServiceError
+from accounts.inputs import InvalidInput, JSONParser, load_json
 from accounts.replica import replica_reads
 from bots import selectors, services
 from bots.api.serializers import (
@@ -64,10 +64,13 @@ class CreateView(APIView):
         raw = request.data.get("config")
         if not raw:
             raise ServiceError("Missing configuration")
+        if not isinstance(raw, str):
+            raise ServiceError("Invalid configuration: it is not JSON")
         try:
-            config = json.loads(raw)
-        except (TypeError, ValueError):
-            raise ServiceError("Invalid configuration: it is not JSON") from None
+            config = load_json(raw, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        except InvalidInput as exc:
+            why = "it is not JSON" if exc.message == InvalidInput.default_message else exc.message
+            raise InvalidInput(f"Invalid configuration: {why}") from None
         if not isinstance(config, dict):
             raise ServiceError("Invalid configuration: it is not a JSON object")
         if any(not str(config.get(field) or "").strip() for field in REQUIRED_CONFIG):

@@ -15,10 +15,10 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.inputs import BOT_UUID_PATTERN, JSONParser
 from accounts.replica import replica_reads
 from accounts.scoping import OwnedViewSet
 from bots import selectors, services
@@ -85,7 +85,7 @@ class BotViewSet(
 ):
     model = Bot
     lookup_field = "uuid"
-    lookup_value_regex = r"[0-9a-fA-F-]{36}"
+    lookup_value_regex = BOT_UUID_PATTERN
     serializer_class = BotDetailSerializer
     pagination_class = BotPagination
     filterset_class = BotFilter

@@ -464,3 +464,26 @@ def test_config_gives_the_public_key_never_the_private_one(api_client, settings)
         "config": {"vapiPublicKey": "pk_public", "vapiAssistantId": "asst_demo", "environment": "production"},
     }
     assert "sk_private" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        ('{"botName": ' + "[" * 5_000 + "]" * 5_000 + "}", "Invalid configuration: JSON nested deeper than 64 levels"),
+        (
+            json.dumps({**CONFIG, "botName": "Support\x00bot"}),
+            "Invalid configuration: Text must not contain NUL characters",
+        ),
+        (
+            json.dumps(CONFIG)[:-1] + ', "x": 1e400}',
+            "Invalid configuration: Numbers must be finite and fit in 64 bits (1e400)",
+        ),
+    ],
+    ids=["nested 5,000 deep", "a NUL", "1e400"],
+)
+def test_a_hostile_configuration_is_400(client_for, user, config, error):
+    response = client_for(user).post("/api/bots/create", {"config": config}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "error": error}
+    assert not Bot.objects.exists()

@@ -118,8 +118,9 @@ def test_another_users_bot_is_not_found_in_every_url(owner_client, other_user):
     assert theirs.name != "Support bot"
 
 
-def test_an_unknown_bot_is_not_found(owner_client):
-    assert owner_client.get(reverse("dashboard-bot", args=["not-a-bot"])).status_code == 404
+@pytest.mark.parametrize("path", ["/dashboard/bots/00000000-0000-4000-8000-000000000000", "/dashboard/bots/not-a-bot"])
+def test_an_unknown_bot_is_not_found(owner_client, path):
+    assert owner_client.get(path).status_code == 404
 
 
 # --- Landing page -----------------------------------------------------------------------------------------------

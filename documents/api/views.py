@@ -15,7 +15,6 @@ document resource, a retrieval tester, the website re-sync, and the custom knowl
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -30,7 +29,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import ForbiddenError, NotFoundError, ServiceError, UnavailableError
+from accounts.errors import ForbiddenError, NotFoundError, UnavailableError
+from accounts.inputs import load_json, read_body
 from accounts.replica import replica_reads
 from bots.models import Bot, BotStatus
 from bots.selectors import bot_get
@@ -308,10 +308,7 @@ class KnowledgeBaseView(APIView):
             raise UnavailableError("The VAPI knowledge base is not configured (VAPI_WEBHOOK_SECRET)")
         if not request_has_vapi_secret(request):
             return JsonResponse({"success": False, "error": "Unauthorized"}, status=401)
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            raise ServiceError("Malformed JSON") from None
+        body = load_json(read_body(request, max_bytes=settings.VAPI_WEBHOOK_MAX_MB * 1024 * 1024), from_machine=True)
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict) or message.get("type") != "knowledge-base-request":
             return JsonResponse({"documents": []})

@@ -120,3 +120,30 @@ def test_it_costs_at_most_three_queries(client, bot, django_assert_num_queries, 
     settings.KNOWLEDGE_BASE_TOP_K = 1
     with django_assert_num_queries(2):  # enough chunks have every word: no second search
         post(client, request("swimming pool"))
+
+
+def test_nul_characters_in_the_question_and_ids_are_removed(client, bot):
+    body = request("When does the swimming\x00 pool close?", assistant_id="asst_\x00kb")
+
+    response = post(client, body)
+
+    assert response.status_code == 200
+    assert response.json()["documents"][0]["content"].startswith("The swimming pool")
+
+
+def test_a_body_nested_too_deeply_is_400(client, bot):
+    response = post(client, '{"message": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "error": "JSON nested deeper than 64 levels"}
+
+
+@pytest.mark.parametrize("question", [7, None, ["a"], {"x": 1}, ""])
+def test_a_question_that_is_not_text_finds_nothing(client, bot, question):
+    body = request("placeholder")
+    body["message"]["messagesOpenAIFormatted"][-1]["content"] = question
+
+    response = post(client, body)
+
+    assert response.status_code == 200
+    assert response.json() == {"documents": []}
