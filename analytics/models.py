@@ -50,6 +50,12 @@ class Session(models.Model):
         return self.session_id
 
 
+# The most a call may cost (US dollars) and last (seconds): far above any real call (VAPI's longest calls run for
+# hours and cost dollars), low enough that a sum over millions of rows stays a finite float and an int.
+MAX_CALL_COST = 10_000
+MAX_CALL_SECONDS = 7 * 24 * 3600
+
+
 class CallStatus(models.TextChoices):
     QUEUED = "QUEUED", "Queued"
     RINGING = "RINGING", "Ringing"
@@ -103,6 +109,12 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=models.Q(duration__isnull=True) | models.Q(duration__gte=0),
                 name="calls_duration_not_negative",
+            ),
+            # NaN and Infinity fail it too: one absurd row must not turn every report's sum into Infinity.
+            models.CheckConstraint(condition=models.Q(cost__lte=MAX_CALL_COST), name="calls_cost_plausible"),
+            models.CheckConstraint(
+                condition=models.Q(duration__isnull=True) | models.Q(duration__lte=MAX_CALL_SECONDS),
+                name="calls_duration_plausible",
             ),
         ]
 

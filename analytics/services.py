@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.errors import ConflictError, NotFoundError
 from accounts.ids import cuid
 from accounts.inputs import pg_text
-from analytics.models import Call, CallStatus, Session
+from analytics.models import MAX_CALL_COST, MAX_CALL_SECONDS, Call, CallStatus, Session
 from bots.models import Bot, BotStatus
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,13 @@ class CallFacts:
     message_count: int | None = None
 
 
+# What VAPI says is believed within these bounds; a value outside them (a cost of 1e300, a negative duration, a
+# call in the year 9999) is a bug or a forgery, read as "not said" so that the rest of the report is kept. The
+# table's CHECK constraints hold the same bounds, so no stored row can break a report.
+EARLIEST_CALL = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST_CALL_AHEAD = datetime.timedelta(days=1)  # clocks differ; a call from tomorrow does not exist yet
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -78,24 +85,39 @@ def _text(value: Any, limit: int | None = None) -> str | None:
     return value[:limit] if limit else value
 
 
+def _number(value: Any, *, maximum: float) -> float | None:
+    """A finite number in ``[0, maximum]``, else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= maximum:
+        return float(value)  # NaN fails both comparisons
+    return None
+
+
 def _time(value: Any) -> datetime.datetime | None:
+    moment = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)  # epoch milliseconds
-    if isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)  # epoch milliseconds
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
         try:
             moment = parse_datetime(value)
         except ValueError:
             return None
         if moment is not None and timezone.is_naive(moment):
             moment = moment.replace(tzinfo=datetime.UTC)
-        return moment
-    return None
+    if moment is None or not EARLIEST_CALL <= moment <= timezone.now() + LATEST_CALL_AHEAD:
+        return None
+    return moment
 
 
 def _cost(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    return None
+    return _number(value, maximum=MAX_CALL_COST)
+
+
+def _seconds(value: Any) -> int | None:
+    number = _number(value, maximum=MAX_CALL_SECONDS)
+    return None if number is None else round(number)
 
 
 def _url(value: Any) -> str | None:
@@ -171,9 +193,9 @@ def facts_from_message(message: dict[str, Any]) -> CallFacts | None:
     facts.summary = _text(analysis.get("summary")) or _text(message.get("summary")) or facts.summary
     count = _count_messages(artifact.get("messages") or message.get("messages"))
     facts.message_count = count if count is not None else facts.message_count
-    legacy_seconds = message.get("durationSeconds")
-    if isinstance(legacy_seconds, int | float) and not isinstance(legacy_seconds, bool) and legacy_seconds >= 0:
-        facts.duration = round(legacy_seconds)
+    legacy_seconds = _seconds(message.get("durationSeconds"))
+    if legacy_seconds is not None:
+        facts.duration = legacy_seconds
     return facts
 
 
@@ -229,7 +251,7 @@ def call_record(*, facts: CallFacts) -> Call | None:
     now = timezone.now()
     duration = facts.duration
     if duration is None and facts.started_at and facts.ended_at:
-        duration = max(0, round((facts.ended_at - facts.started_at).total_seconds()))
+        duration = _seconds(max(0.0, (facts.ended_at - facts.started_at).total_seconds()))
     params = {
         "id": cuid(),
         "vapi_call_id": facts.vapi_call_id,

@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from analytics.models import Call, CallStatus
 from bots.tests.factories import BotFactory
@@ -247,6 +248,66 @@ def test_it_answers_in_one_statement(client, bot, django_assert_num_queries):
 
 
 # --- Hostile or absurd deliveries: handled, never a 500, the rest of the report kept -----------------------------
+
+
+@pytest.mark.parametrize(
+    "cost", ["1e300", "1e400", "-1e400", "-5", "NaN", "Infinity", "10000.01", "123456789012345678901"]
+)
+def test_an_absurd_cost_is_not_believed_and_the_rest_of_the_report_is_kept(client, bot, client_for, cost):
+    body = json.dumps(end_of_call_report()).replace('"cost": 0.1834', f'"cost": {cost}')
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+    call = Call.objects.get()
+    assert call.cost == 0  # "not said"
+    assert call.transcript.startswith("AI: Hello!")
+    assert call.duration == 155
+    owner = client_for(bot.user)
+    for report in ("logs", "calls", "overview", "bots"):
+        assert owner.get(f"/api/analytics/{report}").status_code == 200, report
+    assert owner.get("/api/analytics/logs", {"callId": "call_123"}).status_code == 200
+
+
+def test_a_cost_at_the_bound_is_kept(client, bot):
+    deliver(client, json.dumps(end_of_call_report()).replace('"cost": 0.1834', '"cost": 10000'))
+
+    assert Call.objects.get().cost == 10000
+
+
+@pytest.mark.parametrize("seconds", [1e300, -1, 7 * 24 * 3600 + 1, "1e400"])
+def test_an_absurd_duration_is_not_believed(client, bot, seconds):
+    body = end_of_call_report(durationSeconds="DURATION")
+    del body["message"]["startedAt"], body["message"]["endedAt"]
+
+    deliver(client, json.dumps(body).replace('"DURATION"', str(seconds)))
+
+    assert Call.objects.get().duration is None
+
+
+@pytest.mark.parametrize(
+    ("started", "ended"),
+    [
+        ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),  # an int4 overflow once subtracted
+        (1e300, 1e301),  # epoch milliseconds beyond any datetime
+        ("1970-01-01T00:00:00Z", ENDED),  # before VAPI (and this product) existed
+        (STARTED, "2999-01-01T00:00:00Z"),  # a call that has not ended yet
+    ],
+)
+def test_absurd_times_are_not_believed(client, bot, client_for, started, ended):
+    body = end_of_call_report(startedAt=started, endedAt=ended)
+    body["message"]["call"]["createdAt"] = ended
+
+    assert deliver(client, body).status_code == 200
+
+    call = Call.objects.get()
+    assert call.duration is None or call.duration <= 7 * 24 * 3600
+    assert call.created_at <= timezone.now() + datetime.timedelta(days=1)
+    owner = client_for(bot.user)
+    for report in ("logs", "calls", "overview"):
+        assert (
+            owner.get(f"/api/analytics/{report}", {"timeRange": "all", "tz": "Pacific/Kiritimati"}).status_code == 200
+        )
 
 
 def test_nul_characters_are_removed_from_the_report(client, bot):

@@ -102,3 +102,37 @@ def test_migrations_apply_on_an_empty_database_and_reverse_to_zero(empty_databas
     again = manage("migrate", "--noinput", **env)
     assert again.returncode == 0, again.stderr
     assert _tables(empty_database) >= OUR_TABLES
+
+
+def test_calls_stored_with_absurd_figures_are_repaired_before_their_bounds_apply(empty_database):
+    # analytics 0006 bounds cost and duration (no stored row may break a report): rows written before it are
+    # repaired, an absurd cost to 0 ("unknown"), an absurd duration to NULL; plausible ones are kept.
+    env = {"DATABASE_URL": empty_database, "SECRET_KEY": "migration-test"}
+    assert manage("migrate", "analytics", "0004", "--noinput", **env).returncode == 0
+    with psycopg.connect(empty_database) as conn:
+        conn.execute("""INSERT INTO users (id, email, password, "createdAt", "updatedAt")
+                        VALUES ('user_1', 'a@example.com', '!', now(), now())""")
+        conn.execute("""INSERT INTO bots (id, uuid, "userId", name, "welcomeMessage", "systemPrompt", "embedCode",
+                                          "activationScheduledAt", "updatedAt")
+                        VALUES ('bot_1', '0b6f7c2a-1111-4222-8333-944445555666', 'user_1', 'B', 'Hi', 'Be kind', '',
+                                now(), now())""")
+        for call_id, cost, duration in [
+            ("ok", 0.25, 60),
+            ("huge", 1e300, 10**9),
+            ("inf", "Infinity", None),
+            ("nan", "NaN", 7 * 24 * 3600),
+        ]:
+            conn.execute(
+                """INSERT INTO calls (id, "vapiCallId", "assistantId", "userId", "botId", status, cost, duration,
+                                      "updatedAt")
+                   VALUES (%s, %s, 'asst', 'user_1', 'bot_1', 'ENDED', %s::float8, %s, now())""",
+                [call_id, call_id, cost, duration],
+            )
+
+    assert manage("migrate", "analytics", "0006", "--noinput", **env).returncode == 0
+
+    with psycopg.connect(empty_database) as conn:
+        rows = conn.execute('SELECT "vapiCallId", cost, duration FROM calls ORDER BY 1').fetchall()
+        assert rows == [("huge", 0, None), ("inf", 0, None), ("nan", 0, 7 * 24 * 3600), ("ok", 0.25, 60)]
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("UPDATE calls SET cost = 1e300 WHERE id = 'ok'")

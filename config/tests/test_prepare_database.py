@@ -620,7 +620,8 @@ def test_rows_that_cannot_be_imported_are_reported_and_the_rest_imported(legacy)
     legacy.insert("sessions", session, bad_ip, LegacySessionFactory(userId=good["id"], botId=bot["id"]))
     call = LegacyCallFactory(userId=good["id"], botId=paused["id"])
     negative = LegacyCallFactory(userId=good["id"], botId=bot["id"], cost=-1)
-    legacy.insert("calls", call, negative, LegacyCallFactory(userId=good["id"], botId=bot["id"]))
+    absurd = LegacyCallFactory(userId=good["id"], botId=bot["id"], cost=1e300)
+    legacy.insert("calls", call, negative, absurd, LegacyCallFactory(userId=good["id"], botId=bot["id"]))
 
     run = prepare("--from-database", legacy.url)
 
@@ -642,7 +643,9 @@ def test_rows_that_cannot_be_imported_are_reported_and_the_rest_imported(legacy)
     assert f"calls     {negative['id']}  the database refused it (constraint calls_cost_and_messages_not_negative)" in (
         lines
     )
-    assert "10 rows or files could not be imported (listed above). Everything else was imported." in run.err
+    # A figure no report could sum (analytics.models.MAX_CALL_COST) is refused the same way.
+    assert f"calls     {absurd['id']}  the database refused it (constraint calls_cost_plausible)" in lines
+    assert "11 rows or files could not be imported (listed above). Everything else was imported." in run.err
     # The rest is imported.
     imported = User.objects.filter(pk__in=[good["id"], taken["id"], invalid["id"]])
     assert list(imported.values_list("pk", flat=True)) == [good["id"]]
