@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
@@ -82,6 +82,12 @@ def _for_django_exception(exc: Exception) -> tuple[int, str, dict[str, str]] | N
         return 503, "Database unavailable, please retry shortly", _database_unavailable_headers()
     if isinstance(exc, RequestDataTooBig):
         return 413, "Request body too large", {}
+    if isinstance(exc, ObjectDoesNotExist):
+        # A record the request had found was deleted before it finished (a race with another request): it is gone,
+        # which is a 404. Services say so themselves where they can (NotFoundError); this is the net under them,
+        # logged with its traceback so that a real bug behind it is still seen.
+        logger.warning("A record went away during the request: %s", type(exc).__qualname__, exc_info=exc)
+        return 404, "Not found", {}
     if isinstance(exc, SuspiciousOperation):
         return 400, "Bad request", {}
     return None
@@ -173,8 +179,8 @@ class ApiErrorMiddleware:
         if not is_api_request(request):
             # Pages call the same selectors as the API: an owner-scoped lookup that finds nothing (another user's
             # record, or none) is the 404 page there, as it is the JSON 404 here.
-            if isinstance(exc, NotFoundError):
-                return page_not_found(request, Http404(exc.message))
+            if isinstance(exc, NotFoundError | ObjectDoesNotExist):
+                return page_not_found(request, Http404(str(exc)))
             return None
         return response_for_exception(request, exc)
 

@@ -31,6 +31,15 @@ def bot_get(*, user: User, uuid: str) -> Bot:
     return bot
 
 
+def bot_refresh(*, bot: Bot) -> Bot:
+    """``bot`` as the database holds it now; 404 "Bot not found" when it was deleted meanwhile (a request racing
+    its owner's delete in another tab must answer 404, not fail)."""
+    fresh = Bot.objects.filter(pk=bot.pk).first()
+    if fresh is None:
+        raise NotFoundError(BOT_NOT_FOUND)
+    return fresh
+
+
 def bot_get_public(*, uuid: str) -> Bot:
     """A bot by uuid for the widget's public routes: the caller only ever sees its public fields."""
     bot = Bot.objects.filter(uuid=uuid).first()

@@ -19,15 +19,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from accounts.errors import ConflictError, ServiceError
+from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import User
 from bots.embed import embed_code
 from bots.models import Bot, BotStatus, RagSourceType
+from bots.selectors import BOT_NOT_FOUND
 from bots.vapi import (
     VapiClient,
     VapiNotConfigured,
@@ -63,6 +64,21 @@ def _on_commit_enqueue(task_name: str, *args: Any, **options: Any) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
+def bot_lock(*, bot: Bot, for_delete: bool = False) -> Bot:
+    """The bot's row, locked until the transaction ends; 404 when it was deleted meanwhile. Every write that reads
+    a bot before changing it, or adds rows and files under it (uploads), goes through here, and so does the delete:
+    whichever commits first wins, and the other finds nothing to half-write, or sees every row (and stored file)
+    the first one added.
+
+    The lock is taken before any of the bot's documents are touched (lock order: bot, then its rows). Writes take
+    ``FOR NO KEY UPDATE``, which a document's processing (holding the bot ``FOR KEY SHARE`` while it reads a file)
+    does not block; the delete takes ``FOR UPDATE``, which waits for that processing to finish."""
+    locked = Bot.objects.select_for_update(no_key=not for_delete).filter(pk=bot.pk).first()
+    if locked is None:
+        raise NotFoundError(BOT_NOT_FOUND)
+    return locked
+
+
 def _embed_code_for(bot: Bot, base_url: str) -> str:
     return embed_code(uuid=bot.uuid, language=bot.language, position=bot.position, theme=bot.theme, base_url=base_url)
 
@@ -93,7 +109,7 @@ def bot_create(*, owner: User, data: dict[str, Any], files: Iterable = (), base_
 def bot_update(*, bot: Bot, data: dict[str, Any], base_url: str) -> Bot:
     """Apply validated changes. The embed code follows position, theme and language; an ACTIVE bot's VAPI
     assistant follows what it says and hears (updated in the background)."""
-    bot = Bot.objects.select_for_update().get(pk=bot.pk)
+    bot = bot_lock(bot=bot)
     changed = {field for field, value in data.items() if getattr(bot, field) != value}
     for field in changed:
         setattr(bot, field, data[field])
@@ -131,9 +147,21 @@ def bot_delete(*, bot: Bot) -> None:
     the background (retried while VAPI is down), so the bot goes now whatever VAPI says."""
     from documents.services import stored_files_delete_on_commit  # documents sits above bots
 
+    bot = bot_lock(bot=bot, for_delete=True)  # an upload under way commits first; its files go with the rest
     stored_files_delete_on_commit(bot=bot)
     assistant_ids_delete_on_commit([bot.vapi_assistant_id])
     bot.delete()
+
+
+def bot_lock_shared(*, bot_id: str) -> bool:
+    """``FOR KEY SHARE`` on the bot's row until the transaction ends (PostgreSQL; nothing elsewhere), for long work
+    on its documents (processing a file, indexing a page): edits of the bot go on meanwhile, its delete waits. Taken
+    before the document's own lock, in ``bot_lock``'s order. False when the bot is gone."""
+    if connection.vendor != "postgresql":
+        return Bot.objects.filter(pk=bot_id).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM bots WHERE id = %s FOR KEY SHARE", [bot_id])
+        return cursor.fetchone() is not None
 
 
 def assistant_ids_delete_on_commit(assistant_ids: Iterable[str | None]) -> None:
@@ -165,8 +193,8 @@ def _first_activation_due(bot: Bot) -> bool:
 def bot_request_activation(*, bot: Bot) -> None:
     """The legacy "activate" action: a PENDING bot starts activating now."""
     if not bot_activation_claim(bot_id=bot.id):
-        bot.refresh_from_db(fields=["status"])
-        raise ServiceError(f"Bot is already {bot.status.lower()}", status=bot.status.lower())
+        status = bot_lock(bot=bot).status.lower()
+        raise ServiceError(f"Bot is already {status}", status=status)
     _on_commit_enqueue("activate_bot", bot.id, kwargs={"claimed": True})
 
 
@@ -174,7 +202,7 @@ def bot_request_activation(*, bot: Bot) -> None:
 def bot_deactivate(*, bot: Bot) -> None:
     """The legacy "deactivate" action: an ACTIVE bot goes back to PENDING and its VAPI assistant is deleted. It
     stays PENDING until activated again (the beat task only starts first activations)."""
-    locked = Bot.objects.select_for_update().get(pk=bot.pk)
+    locked = bot_lock(bot=bot)
     if locked.status != BotStatus.ACTIVE:
         raise ServiceError("Bot is not active", status=locked.status.lower())
     assistant_ids_delete_on_commit([locked.vapi_assistant_id])
@@ -190,17 +218,16 @@ def bot_reactivate(*, bot: Bot) -> None:
         status=BotStatus.PENDING, activation_error=None, activation_scheduled_at=Now(), updated_at=Now()
     )
     if not updated:
-        bot.refresh_from_db(fields=["status"])
-        raise ConflictError(f"Only a failed bot can be re-activated; this one is {bot.status.lower()}")
+        raise ConflictError(f"Only a failed bot can be re-activated; this one is {bot_lock(bot=bot).status.lower()}")
     _on_commit_enqueue("activate_bot", bot.id)
 
 
 @transaction.atomic
 def bot_set_assistant(*, bot: Bot, assistant_id: str) -> Bot:
     """The legacy PATCH of the status route: link an assistant made elsewhere. A bot with an assistant is live."""
+    bot = bot_lock(bot=bot)
     if Bot.objects.filter(vapi_assistant_id=assistant_id).exclude(pk=bot.pk).exists():
         raise ConflictError("That VAPI assistant already belongs to another bot")
-    bot = Bot.objects.select_for_update().get(pk=bot.pk)
     bot.vapi_assistant_id = assistant_id
     if bot.status != BotStatus.ACTIVE:
         bot.status = BotStatus.ACTIVE

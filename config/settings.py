@@ -421,6 +421,8 @@ CELERY_BEAT_SCHEDULE = {
     "recover-stuck-activations": {"task": "bots.tasks.recover_stuck_activations", "schedule": 300.0},
     # Documents left in PROCESSING by a worker that died, or PENDING by a task that was lost.
     "recover-stuck-documents": {"task": "documents.tasks.recover_stuck_documents", "schedule": 300.0},
+    # Stored files without a document (a process killed between storing a file and committing its row).
+    "remove-orphaned-files": {"task": "documents.tasks.remove_orphaned_files", "schedule": 3600.0},
 }
 if CALL_SYNC_INTERVAL:
     # Calls whose webhook was missed are repaired from VAPI's own list.

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.errors import ServiceError
 from accounts.models import User
 from bots.models import Bot, RagSourceType
+from bots.services import bot_lock, bot_lock_shared
 from documents.chunking import Chunker, chunk_text, word_count
 from documents.crawl import CrawlError, CrawlLimits, Page, crawl
 from documents.extract import KINDS, ExtractionError, TextStream, html_to_text, media_type, normalize_text, open_text
@@ -61,32 +62,44 @@ def _on_commit_process(document_ids: Iterable[str]) -> None:
 # --- Uploads -----------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def documents_store_uploads(*, bot: Bot, files: Iterable[UploadedFile]) -> list[Document]:
     """Check every file first (413, 415: then nothing is stored), store the originals under ``uploads/<bot uuid>/``
     (the storage streams them chunk by chunk and gives a taken name a suffix), record them as PENDING documents,
-    and queue their processing for after the commit."""
+    and queue their processing for after the commit.
+
+    The bot's row is locked first, as ``bot_delete`` locks it: an upload racing its bot's delete either finds the
+    bot gone (404, nothing stored) or commits first, and the delete then sees its rows and removes its files. If
+    the rows do not commit (an error here, or the commit itself failing), the files stored for them are removed:
+    a stored original always has its row. (Inside a caller's transaction, a failure after this returns is that
+    caller's to clean up; a process killed in between leaves files that ``stored_files_remove_orphans`` finds.)"""
     checked = [check_upload(upload) for upload in files]
     documents: list[Document] = []
     saved: list[str] = []
+    committed: list[bool] = []
     try:
-        for item in checked:
-            path = default_storage.save(f"{bot_storage_path(bot)}/{item.name}", item.upload)
-            saved.append(path)
-            documents.append(
-                Document.objects.create(
-                    bot=bot,
-                    name=path.rsplit("/", 1)[-1],
-                    type=media_type(item.kind),
-                    size=item.upload.size,
-                    file_path=path,
+        with transaction.atomic():
+            bot = bot_lock(bot=bot)
+            for item in checked:
+                path = default_storage.save(f"{bot_storage_path(bot)}/{item.name}", item.upload)
+                saved.append(path)
+                documents.append(
+                    Document.objects.create(
+                        bot=bot,
+                        name=path.rsplit("/", 1)[-1],
+                        type=media_type(item.kind),
+                        size=item.upload.size,
+                        file_path=path,
+                    )
                 )
-            )
-        bot_document_counters_refresh(bot=bot)
-    except Exception:
-        _delete_stored_files(saved)  # the rows roll back: their files must not stay behind
+            bot_document_counters_refresh(bot=bot)
+            # First of the commit's callbacks: whatever happens in the later ones (processing, when tasks run
+            # inline), the rows are in and their files must stay.
+            transaction.on_commit(lambda: committed.append(True))
+            _on_commit_process([document.id for document in documents])
+    except BaseException:
+        if not committed:
+            _delete_stored_files(saved)  # the rows rolled back (or never committed): no file without its row
         raise
-    _on_commit_process([document.id for document in documents])
     return documents
 
 
@@ -181,7 +194,8 @@ def document_process(*, document_id: str) -> None:
         return
     try:
         with default_storage.open(document.file_path, "rb") as original, open_text(original, kind) as stream:
-            _ingest(document, stream)
+            if _ingest(document, stream):
+                bot_document_counters_refresh(bot=document.bot)
     except ExtractionError as exc:
         document_fail(document_id=document_id, reason=exc.reason)
     except (FileNotFoundError, OSError):
@@ -192,12 +206,19 @@ CHUNK_BATCH = 32
 
 
 @transaction.atomic
-def _ingest(document: Document, stream: TextStream) -> None:
+def _ingest(document: Document, stream: TextStream) -> bool:
     """Read, chunk and store a document, page by page. On PostgreSQL each batch of chunks is sent in pipeline
     mode: the INSERT (and the full-text vectors it computes) runs on the database's core while this one reads the
-    next pages, so storing costs little more than reading (bench/ingest.py measures it)."""
+    next pages, so storing costs little more than reading (bench/ingest.py measures it). False when the document
+    (or its bot) was deleted meanwhile.
+
+    Locks: the bot ``FOR KEY SHARE`` first (``bot_lock``'s order: edits of the bot go on, its delete waits for
+    this), then the document. The bot's counters are refreshed by the caller after the commit, not here: an update
+    of the bot's row inside this long transaction would wait behind a document delete that waits for this one."""
+    if not bot_lock_shared(bot_id=document.bot_id):
+        return False
     if not Document.objects.select_for_update().filter(pk=document.pk).exists():
-        return  # deleted meanwhile
+        return False
     DocumentChunk.objects.filter(document=document).delete()
     chunker = Chunker(size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
     config = search_config(document.bot.language)
@@ -225,6 +246,7 @@ def _ingest(document: Document, stream: TextStream) -> None:
     if not text:
         raise ExtractionError(stream.empty_reason)  # rolls back: nothing of the document is kept
     _mark_ready(document, words=words)
+    return True
 
 
 @contextmanager
@@ -299,7 +321,6 @@ def _mark_ready(document: Document, *, words: int) -> None:
     Document.objects.filter(pk=document.pk).update(
         word_count=words, status=DocumentStatus.READY, error=None, processed_at=Now()
     )
-    bot_document_counters_refresh(bot=document.bot)
 
 
 def document_fail(*, document_id: str, reason: str) -> None:
@@ -311,17 +332,20 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@transaction.atomic
 def document_index_text(*, document: Document, text: str, pages: int | None = None) -> bool:
     """Store ``text`` (already extracted: a crawled page, say) as the document's content, cut it into chunks and
-    index them: READY. False when the document was deleted meanwhile."""
-    if not Document.objects.select_for_update().filter(pk=document.pk).exists():
-        return False
-    chunks = chunk_text(text, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
-    DocumentChunk.objects.filter(document=document).delete()
-    _insert_chunks(document, chunks, first_position=0, config=search_config(document.bot.language))
-    _store_text(document, text=text, chunks=chunks, pages=pages)
-    _mark_ready(document, words=word_count(text))
+    index them: READY. False when the document (or its bot) was deleted meanwhile. Locks as ``_ingest`` does."""
+    with transaction.atomic():
+        if not bot_lock_shared(bot_id=document.bot_id):
+            return False
+        if not Document.objects.select_for_update().filter(pk=document.pk).exists():
+            return False
+        chunks = chunk_text(text, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
+        DocumentChunk.objects.filter(document=document).delete()
+        _insert_chunks(document, chunks, first_position=0, config=search_config(document.bot.language))
+        _store_text(document, text=text, chunks=chunks, pages=pages)
+        _mark_ready(document, words=word_count(text))
+    bot_document_counters_refresh(bot=document.bot)
     return True
 
 
@@ -365,8 +389,9 @@ def bot_document_counters_refresh(*, bot: Bot) -> None:
 
 @transaction.atomic
 def document_delete(*, document: Document) -> None:
-    """Delete a document, its chunks and (after commit) its stored original."""
-    bot = document.bot
+    """Delete a document, its chunks and (after commit) its stored original. The bot is locked first (404 when it
+    was deleted meanwhile), in ``bot_lock``'s order."""
+    bot = bot_lock(bot=document.bot)
     if document.file_path:
         path = document.file_path
         transaction.on_commit(lambda: _delete_stored_files([path]), robust=True)
@@ -381,6 +406,38 @@ def stored_files_delete_on_commit(*, owner: User | None = None, bot: Bot | None 
     paths = [path for path in documents.values_list("file_path", flat=True).iterator() if path]
     if paths:
         transaction.on_commit(lambda: _delete_stored_files(paths), robust=True)
+
+
+# A stored file younger than this may belong to an upload whose rows have not committed yet.
+ORPHAN_GRACE = datetime.timedelta(hours=1)
+
+
+def stored_files_remove_orphans(*, now: datetime.datetime | None = None) -> int:
+    """Beat: delete stored originals under ``uploads/`` that no document names, once older than ``ORPHAN_GRACE``.
+    Uploads and deletes never leave one behind; a process killed between storing a file and committing its row
+    (a worker timeout, a restart) can, on local disk or in Azure Blob alike. One bot folder at a time, with one
+    query per folder. Returns how many files were deleted."""
+    cutoff = (now or timezone.now()) - ORPHAN_GRACE
+    try:
+        folders, _ = default_storage.listdir("uploads")
+    except FileNotFoundError:
+        return 0  # nothing was ever stored
+    removed = 0
+    for folder in folders:
+        prefix = f"uploads/{folder}/"
+        _, names = default_storage.listdir(prefix.rstrip("/"))
+        if not names:
+            continue
+        known = set(Document.objects.filter(file_path__startswith=prefix).values_list("file_path", flat=True))
+        for name in names:
+            path = prefix + name
+            if path in known or default_storage.get_modified_time(path) > cutoff:
+                continue
+            _delete_stored_files([path])
+            removed += 1
+    if removed:
+        logger.warning("Deleted %d stored files that no document named", removed)
+    return removed
 
 
 def _delete_stored_files(paths: list[str]) -> None:
@@ -444,6 +501,8 @@ def bot_website_sync(*, bot_id: str) -> SyncResult:
     # A crawl stopped by its page or time limit did not see the whole site: then nothing is removed.
     complete = len(result.pages) < limits.max_pages and time.monotonic() - started < limits.total_timeout * 0.9
     with transaction.atomic():
+        if not Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).exists():  # bot_lock's order
+            return result  # deleted while its site was read
         if complete:
             gone = Document.objects.filter(bot=bot, source_url__isnull=False).exclude(source_url__in=result.pages)
             result.removed = gone.count()

@@ -42,3 +42,8 @@ def reindex_bot(bot_id: str) -> str:
 @shared_task
 def recover_stuck_documents() -> int:
     return services.documents_recover_stuck()
+
+
+@shared_task
+def remove_orphaned_files() -> int:
+    return services.stored_files_remove_orphans()

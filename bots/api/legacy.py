@@ -82,7 +82,7 @@ class CreateView(APIView):
         files = [upload for key, upload in request.FILES.items() if key.startswith("file_")] if wants_files else []
 
         bot = services.bot_create(owner=request.user, data=data, files=files, base_url=public_base_url(request))
-        bot.refresh_from_db()  # activation may have run already (no broker: tasks run eagerly)
+        bot = selectors.bot_refresh(bot=bot)  # activation may have run already (no broker: tasks run eagerly)
         storage_path = bot.local_storage_path
         return Response(
             {
@@ -175,7 +175,7 @@ class StatusView(APIView):
     def get(self, request: Request, uuid: str) -> Response:
         bot = selectors.bot_get_public(uuid=uuid)
         services.bot_activate_if_due(bot=bot)
-        bot.refresh_from_db()
+        bot = selectors.bot_refresh(bot=bot)
         error = None
         if bot.status == BotStatus.FAILED:
             is_owner = request.user.is_authenticated and request.user.pk == bot.user_id

@@ -108,7 +108,7 @@ class BotViewSet(
         serializer = BotInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         bot = services.bot_create(owner=request.user, data=serializer.validated_data, base_url=public_base_url(request))
-        bot.refresh_from_db()
+        bot = selectors.bot_refresh(bot=bot)
         return Response({"success": True, "bot": BotDetailSerializer(bot).data}, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=_envelope("BotDetailResponse", BotDetailSerializer()))
@@ -121,7 +121,7 @@ class BotViewSet(
         serializer = BotInputSerializer(bot, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         bot = services.bot_update(bot=bot, data=serializer.validated_data, base_url=public_base_url(request))
-        bot.refresh_from_db()
+        bot = selectors.bot_refresh(bot=bot)
         return Response({"success": True, "bot": BotDetailSerializer(bot).data})
 
     @extend_schema(
@@ -138,5 +138,5 @@ class BotViewSet(
     def reactivate(self, request: Request, uuid: str) -> Response:
         bot = self.get_object()
         services.bot_reactivate(bot=bot)
-        bot.refresh_from_db()
+        bot = selectors.bot_refresh(bot=bot)
         return Response({"success": True, "bot": BotDetailSerializer(bot).data})

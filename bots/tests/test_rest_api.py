@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -222,3 +224,43 @@ def test_put_is_not_offered(client_for, user):
     bot = BotFactory(user=user)
 
     assert client_for(user).put(f"/api/bots/{bot.uuid}", NEW_BOT, format="json").status_code == 405
+
+
+# --- Writes racing the bot's delete (another tab, another device): 404, nothing half-written ------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("patch", "/api/bots/{uuid}", {"name": "Renamed", "language": "fr"}, "ACTIVE"),
+        ("post", "/api/bots/{uuid}/reactivate", None, "FAILED"),
+        ("post", "/api/bots/{uuid}/reactivate", None, "ACTIVE"),
+        ("patch", "/api/bots/status/{uuid}", {"vapiAssistantId": "asst_linked"}, "PENDING"),
+        ("post", "/api/admin/activate-bot", {"botUuid": "{uuid}", "action": "deactivate"}, "ACTIVE"),
+        ("post", "/api/admin/activate-bot", {"botUuid": "{uuid}", "action": "activate"}, "ACTIVE"),
+        ("delete", "/api/bots/{uuid}", None, "ACTIVE"),
+    ],
+)
+def test_a_write_that_finds_its_bot_deleted_meanwhile_is_404(client_for, user, monkeypatch, method, path, body, status):
+    from bots import selectors, services
+
+    bot = BotFactory(user=user, status=status, vapi_assistant_id="asst_old" if status == "ACTIVE" else None)
+    real_lock, real_refresh = services.bot_lock, selectors.bot_refresh
+
+    def deleted_first(real):
+        def wrapper(*, bot, **kwargs):
+            Bot.objects.filter(pk=bot.pk).delete()  # the other request's delete commits first
+            return real(bot=bot, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(services, "bot_lock", deleted_first(real_lock))
+    monkeypatch.setattr(selectors, "bot_refresh", deleted_first(real_refresh))
+    data = json.loads(json.dumps(body).replace("{uuid}", bot.uuid)) if body else None
+
+    response = getattr(client_for(user), method)(path.format(uuid=bot.uuid), data, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "error": "Bot not found"}
+    # (The stand-in delete ran inside the request's transaction and may have rolled back with it; the real race,
+    # with real commits, is config/tests/test_races.py.)

@@ -97,7 +97,11 @@ class FilesView(APIView):
         bot = _owned_bot(request, uuid)
         uploads = [upload for key, upload in request.FILES.items() if key.startswith("file_")]
         documents = services.documents_upload(bot=bot, files=uploads)
-        stored = {d.pk: d for d in Document.objects.filter(pk__in=[d.pk for d in documents])}
+        # Read again for their status (processing may have run already); one deleted meanwhile (its bot deleted
+        # right after the upload committed) is reported as it was stored.
+        stored = {d.pk: d for d in documents} | {
+            d.pk: d for d in Document.objects.filter(pk__in=[d.pk for d in documents])
+        }
         return Response(
             {
                 "success": True,

@@ -535,12 +535,14 @@ def test_each_partial_costs_a_constant_number_of_queries(page_client, rag_bot, d
             assert "search-hit-document" in response.content.decode()
 
 
-# session + user, the document, the delete (savepoint, chunks, row, recount, bot counters, release), the table.
-DELETE_QUERIES = 10
+# session + user, the document, the delete (savepoint, the bot's row locked, chunks, row, recount, bot counters,
+# release), the table.
+DELETE_QUERIES = 11
 
 
-# session + user, the bot, the upload (savepoint, file's row, recount, bot counters, release), the table.
-UPLOAD_QUERIES = 9
+# session + user, the bot, the upload (savepoint, the bot's row locked, file's row, recount, bot counters, release),
+# the table.
+UPLOAD_QUERIES = 10
 # session + user, the bot, the request (savepoint, release; the crawl is queued), the bot again, the table.
 RESYNC_QUERIES = 7
 

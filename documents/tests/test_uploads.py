@@ -334,3 +334,105 @@ def test_the_azure_backend_is_importable_and_configured_from_those_options():
 
     assert storage.azure_container == "originals"
     assert storage.account_name == "voicebotstorage"
+
+
+# --- Uploads and deletes that race, and files without their rows -------------------------------------------------
+
+
+def test_an_upload_for_a_bot_deleted_meanwhile_is_404_and_stores_nothing(client_for, user, rag_bot, media):
+    # The bot was found, then deleted before the upload locked it: nothing may be stored under a bot that is gone.
+    from bots import services as bot_services
+
+    real_lock = bot_services.bot_lock
+
+    def lock_after_the_delete(*, bot, **kwargs):
+        Bot.objects.filter(pk=bot.pk).delete()
+        return real_lock(bot=bot, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("documents.services.bot_lock", lock_after_the_delete)
+        response = upload(client_for(user), rag_bot, text_file())
+
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "error": "Bot not found"}
+    assert not Document.objects.exists()
+    assert not (media / "uploads").exists() or not any((media / "uploads").rglob("*.*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_files_stored_for_rows_that_never_commit_are_removed(client_for, user, rag_bot, media, monkeypatch):
+    # The commit itself fails (the database went away at that moment, say): the rows are not there, nor their files.
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    real_commit = connection.commit
+
+    def commit_fails():
+        connection.commit = real_commit  # once
+        connection.rollback()
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "commit", commit_fails)
+
+    response = upload(client_for(user), rag_bot, text_file(), text_file("prices.md", b"# Prices"))
+
+    assert response.status_code == 503
+    assert not Document.objects.exists()
+    assert not any((media / "uploads").rglob("*.*"))
+
+
+def test_the_answer_of_an_upload_whose_document_was_deleted_right_after_is_still_200(
+    client_for, user, rag_bot, media, monkeypatch
+):
+    # Its bot deleted in another tab right after the upload committed: the answer reports what was stored.
+    from documents.api import views
+
+    real = views.services.documents_upload
+
+    def upload_then_delete(**kwargs):
+        documents = real(**kwargs)
+        Document.objects.filter(pk__in=[d.pk for d in documents]).delete()
+        return documents
+
+    monkeypatch.setattr(views.services, "documents_upload", upload_then_delete)
+
+    response = upload(client_for(user), rag_bot, text_file())
+
+    assert response.status_code == 200
+    assert [f["name"] for f in response.json()["files"]] == ["faq.txt"]
+
+
+def test_the_sweeper_deletes_old_files_that_no_document_names(rag_bot, media):
+    import datetime
+    import os
+
+    from documents.services import ORPHAN_GRACE, stored_files_remove_orphans
+
+    kept = Document.objects.create(bot=rag_bot, name="kept.txt", type="text/plain", size=1, file_path="")
+    folder = media / "uploads" / rag_bot.uuid
+    gone_bot = media / "uploads" / "0b6f7c2a-1111-4222-8333-944445555666"
+    for path in (folder / "kept.txt", folder / "orphan.txt", folder / "fresh.txt", gone_bot / "left.pdf"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    Document.objects.filter(pk=kept.pk).update(file_path=f"uploads/{rag_bot.uuid}/kept.txt")
+    old = (datetime.datetime.now() - ORPHAN_GRACE - datetime.timedelta(minutes=1)).timestamp()  # noqa: DTZ005
+    for path in (folder / "kept.txt", folder / "orphan.txt", gone_bot / "left.pdf"):
+        os.utime(path, (old, old))
+
+    assert stored_files_remove_orphans() == 2
+
+    assert sorted(p.name for p in media.rglob("*.*")) == ["fresh.txt", "kept.txt"]  # fresh: maybe an upload under way
+    assert stored_files_remove_orphans() == 0
+
+
+def test_the_sweeper_without_any_upload_yet(media, db):
+    from documents.services import stored_files_remove_orphans
+
+    assert stored_files_remove_orphans() == 0
+
+
+def test_beat_runs_the_orphan_sweeper(settings):
+    from documents import tasks
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["remove-orphaned-files"]
+    assert schedule["task"] == tasks.remove_orphaned_files.name == "documents.tasks.remove_orphaned_files"
