@@ -49,6 +49,17 @@ def _created_message(bot: Bot) -> str:
     return f"Bot created. Its activation has started; the status route says when it is live.{documents}"
 
 
+def _base_name(name: str | None) -> str:
+    return (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _ignored_message(ignored: list[str]) -> str:
+    if not ignored:
+        return ""
+    files = f"{len(ignored)} uploaded file{'s were' if len(ignored) > 1 else ' was'}"
+    return f" {files} not stored: the bot's knowledge base is not set to files (ragEnabled, ragSourceType)."
+
+
 class CreateView(APIView):
     """``POST /api/bots/create`` (multipart: ``config`` JSON + ``file_*`` parts) and ``GET``, the user's bots."""
 
@@ -79,38 +90,42 @@ class CreateView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         wants_files = data["rag_enabled"] and data["rag_source_type"] == RagSourceType.FILES
-        files = [upload for key, upload in request.FILES.items() if key.startswith("file_")] if wants_files else []
+        uploads = [upload for key, upload in request.FILES.items() if key.startswith("file_")]
+        # As the original did, files sent for a bot whose knowledge base is not "files" are not stored; unlike
+        # it, the answer says so (ignoredFiles, and a sentence in the message), instead of dropping them silently.
+        files, ignored = (uploads, []) if wants_files else ([], [_base_name(upload.name) for upload in uploads])
 
         bot = services.bot_create(owner=request.user, data=data, files=files, base_url=public_base_url(request))
         bot = selectors.bot_refresh(bot=bot)  # activation may have run already (no broker: tasks run eagerly)
         storage_path = bot.local_storage_path
-        return Response(
-            {
-                "success": True,
-                "bot": {
-                    "uuid": bot.uuid,
-                    "name": bot.name,
-                    "status": bot.status.lower(),
-                    "embedCode": bot.embed_code,
-                    "activationScheduledAt": _iso(bot.activation_scheduled_at),
-                    "documentsProcessed": bot.documents_processed,
-                    "ragEnabled": bot.rag_enabled,
-                    "vapiAssistantId": bot.vapi_assistant_id,
-                    "localFilesStored": bot.local_files_stored,
-                    "localStoragePath": storage_path,
+        body = {
+            "success": True,
+            "bot": {
+                "uuid": bot.uuid,
+                "name": bot.name,
+                "status": bot.status.lower(),
+                "embedCode": bot.embed_code,
+                "activationScheduledAt": _iso(bot.activation_scheduled_at),
+                "documentsProcessed": bot.documents_processed,
+                "ragEnabled": bot.rag_enabled,
+                "vapiAssistantId": bot.vapi_assistant_id,
+                "localFilesStored": bot.local_files_stored,
+                "localStoragePath": storage_path,
+            },
+            "storage": {
+                "local": {
+                    "enabled": wants_files,
+                    "filesStored": bot.local_files_stored,
+                    "storagePath": storage_path,
                 },
-                "storage": {
-                    "local": {
-                        "enabled": wants_files,
-                        "filesStored": bot.local_files_stored,
-                        "storagePath": storage_path,
-                    },
-                    # The original also copied files to Google Drive; this product does not.
-                    "googleDrive": {"enabled": False},
-                },
-                "message": _created_message(bot),
-            }
-        )
+                # The original also copied files to Google Drive; this product does not.
+                "googleDrive": {"enabled": False},
+            },
+            "message": _created_message(bot) + _ignored_message(ignored),
+        }
+        if ignored:  # only then: the original's shape is unchanged for every other request
+            body["ignoredFiles"] = ignored
+        return Response(body)
 
     @extend_schema(
         responses=inline_serializer(

@@ -114,12 +114,36 @@ def test_create_with_files_stores_them_under_the_bots_folder(client_for, user, s
     assert (tmp_path / "uploads" / bot.uuid / "faq.txt").read_bytes() == b"Opening hours: 9 to 5."
 
 
-def test_files_are_ignored_without_a_files_knowledge_base(client_for, user, settings, tmp_path):
+@pytest.mark.parametrize(
+    "config",
+    [CONFIG, {**CONFIG, "ragEnabled": True, "ragSourceType": "url", "ragUrl": "https://example.com"}],
+    ids=["no knowledge base", "a website"],
+)
+def test_files_for_a_bot_without_a_files_knowledge_base_are_not_stored_and_the_answer_says_so(
+    client_for, user, settings, tmp_path, config
+):
+    # The original's reference behaviour is kept (200, nothing stored), but no longer silently.
     settings.MEDIA_ROOT = tmp_path
+    files = {"file_0": SimpleUploadedFile("faq.txt", b"x"), "file_1": SimpleUploadedFile("dir\\prices.md", b"y")}
 
-    create(client_for(user), files={"file_0": SimpleUploadedFile("faq.txt", b"x")})
+    response = create(client_for(user), config, files)
 
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ignoredFiles"] == ["faq.txt", "prices.md"]
+    assert body["message"].endswith(
+        " 2 uploaded files were not stored: the bot's knowledge base is not set to files (ragEnabled, ragSourceType)."
+    )
+    assert body["storage"]["local"]["enabled"] is False
     assert not Document.objects.exists()
+    assert not any(tmp_path.rglob("*.*"))
+
+
+def test_a_create_without_files_ignores_none(client_for, user):
+    body = create(client_for(user)).json()
+
+    assert "ignoredFiles" not in body
+    assert "not stored" not in body["message"]
 
 
 @pytest.mark.parametrize(
