@@ -4,7 +4,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.admin_tools import BrowserAdmin, changelist_link, count_of, export_as_csv
-from accounts.models import User
+from accounts.models import DeletedClerkUser, User
 
 # Branding is in templates/admin/base_site.html.
 admin.site.index_title = "Data browser"
@@ -54,3 +54,22 @@ class UserAdmin(DjangoUserAdmin, BrowserAdmin):
     @admin.display(description="Bots", ordering="bots_count")
     def bots_count(self, obj: User) -> str:
         return changelist_link(User.bots.rel.related_model, obj.bots_count, user=obj.pk)
+
+
+@admin.register(DeletedClerkUser)
+class DeletedClerkUserAdmin(BrowserAdmin):
+    """Clerk users deleted by Clerk (``user.deleted``): kept so that they stay deleted. Read-only: a tombstone is
+    Clerk's word, and Clerk never gives its id to anyone else."""
+
+    list_display = ("id", "deleted_at")
+    list_filter = ("deleted_at",)
+    search_fields = ("id",)
+    ordering = ("-deleted_at",)
+    date_hierarchy = "deleted_at"
+    readonly_fields = ("id", "deleted_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

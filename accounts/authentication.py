@@ -12,7 +12,7 @@ from rest_framework.request import Request
 
 from accounts.errors import UnavailableError
 from accounts.models import User
-from accounts.services import user_get_or_create_for_session
+from accounts.services import UserDeleted, user_get_or_create_for_session
 from accounts.tokens import SessionClaims, TokenError, VerificationUnavailable, verify_session_token
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,10 @@ class ClerkAuthentication(BaseAuthentication):
         if from_cookie:
             # A cookie is sent by the browser on its own: unsafe methods need the CSRF token too.
             self._enforce_csrf(request)
-        user = user_get_or_create_for_session(clerk_user_id=session.user_id)
+        try:
+            user = user_get_or_create_for_session(clerk_user_id=session.user_id)
+        except UserDeleted:
+            raise exceptions.AuthenticationFailed("User account was deleted") from None
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User account is disabled")
         return user, session

@@ -107,3 +107,22 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class DeletedClerkUser(models.Model):
+    """A Clerk user that Clerk told us was deleted (``user.deleted``). Kept so that they stay deleted: a
+    ``user.created`` or ``user.updated`` delivered after it (late, out of order, or a captured delivery replayed
+    within Svix's five-minute window) and a session token still valid for its last minute must not bring the
+    account back. Clerk never reuses a user id, so a tombstone can never stand in a new user's way. Only the id
+    and the moment: nothing personal is kept."""
+
+    id = models.CharField(primary_key=True, max_length=191, help_text="The deleted Clerk user id.")
+    deleted_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_column="deletedAt")
+
+    class Meta:
+        db_table = "deleted_clerk_users"
+        verbose_name = "deleted Clerk user"
+        verbose_name_plural = "deleted Clerk users"
+
+    def __str__(self) -> str:
+        return self.id

@@ -39,7 +39,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.authentication import is_session_cookie, session_cookie
 from accounts.errors import is_api_request
 from accounts.models import User
-from accounts.services import user_get_or_create_for_session
+from accounts.services import UserDeleted, user_get_or_create_for_session
 from accounts.tokens import TokenError, VerificationUnavailable, verify_session_token
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,11 @@ def clerk_page_user(request: HttpRequest) -> User | None:
         logger.error("Clerk session tokens cannot be verified: %s", exc)
         request.clerk_refusal = "Sign-in is not available right now"
         return None
-    user = user_get_or_create_for_session(clerk_user_id=session.user_id)
+    try:
+        user = user_get_or_create_for_session(clerk_user_id=session.user_id)
+    except UserDeleted:
+        request.clerk_refusal = "User account was deleted"
+        return None
     if not user.is_active:
         request.clerk_refusal = "User account is disabled"
         return None

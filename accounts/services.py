@@ -5,12 +5,24 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.clerk_api import ClerkProfile, fetch_user_profile
-from accounts.models import PLACEHOLDER_EMAIL_DOMAIN, User
+from accounts.models import PLACEHOLDER_EMAIL_DOMAIN, DeletedClerkUser, User
 
 logger = logging.getLogger(__name__)
+
+
+class UserDeleted(Exception):
+    """The Clerk user was deleted (``user.deleted``): they stay deleted, whatever comes after."""
+
+
+def _lock_clerk_user(clerk_user_id: str) -> None:
+    """Serialise the transactions that create, update or delete one Clerk user (until the transaction ends): a
+    ``user.deleted`` and a ``user.created`` delivered at the same moment must not leave the user alive."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ["clerk-user:" + clerk_user_id])
 
 
 def placeholder_email(user_id: str) -> str:
@@ -26,6 +38,8 @@ def user_get_or_create_for_session(*, clerk_user_id: str) -> User:
     user = User.objects.filter(pk=clerk_user_id).first()
     if user is not None:
         return user
+    if DeletedClerkUser.objects.filter(pk=clerk_user_id).exists():
+        raise UserDeleted(clerk_user_id)  # a token issued in the deleted session's last minute
     return user_sync_from_clerk(
         clerk_user_id=clerk_user_id, profile=fetch_user_profile(clerk_user_id) or ClerkProfile()
     )
@@ -35,7 +49,10 @@ def user_get_or_create_for_session(*, clerk_user_id: str) -> User:
 def user_sync_from_clerk(*, clerk_user_id: str, profile: ClerkProfile) -> User:
     """Create or update the user from Clerk's data. Idempotent, and safe against concurrent first requests and
     webhook deliveries that are late, repeated or out of order: a profile older than the one stored (by Clerk's
-    ``updated_at``) changes nothing."""
+    ``updated_at``) changes nothing, and a user Clerk deleted is not created again (``UserDeleted``)."""
+    _lock_clerk_user(clerk_user_id)
+    if DeletedClerkUser.objects.filter(pk=clerk_user_id).exists():
+        raise UserDeleted(clerk_user_id)
     # INSERT … ON CONFLICT DO NOTHING, then lock the row: two first requests at once cannot both insert.
     # Clerk users never log in with a password: theirs is unusable.
     new = User(id=clerk_user_id, email=placeholder_email(clerk_user_id), password=make_password(None))
@@ -73,8 +90,13 @@ def user_delete(*, user: User) -> None:
     user.delete()
 
 
+@transaction.atomic
 def user_delete_from_clerk(*, clerk_user_id: str) -> bool:
-    """``user.deleted``: False when there is no such user (already deleted: a replay changes nothing)."""
+    """``user.deleted``: delete the user and remember that Clerk deleted them (``DeletedClerkUser``), so that no
+    later delivery or token brings them back. False when there was no such user (already deleted, or never seen:
+    the tombstone is kept either way, for a ``user.created`` that arrives after its ``user.deleted``)."""
+    _lock_clerk_user(clerk_user_id)
+    DeletedClerkUser.objects.get_or_create(pk=clerk_user_id)
     user = User.objects.filter(pk=clerk_user_id).first()
     if user is None:
         return False

@@ -25,7 +25,7 @@ from accounts.clerk_api import profile_from_user_json
 from accounts.errors import ServiceError, UnavailableError
 from accounts.inputs import load_json, read_body
 from accounts.models import USER_ID
-from accounts.services import user_delete_from_clerk, user_sync_from_clerk
+from accounts.services import UserDeleted, user_delete_from_clerk, user_sync_from_clerk
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,11 @@ class ClerkWebhookView(APIView):
         kind, data = event["type"], event.get("data")
         if kind in USER_UPSERT_EVENTS:
             user_id = _user_id(data)
-            user_sync_from_clerk(clerk_user_id=user_id, profile=profile_from_user_json(data))
-            effect = "upserted"
+            try:
+                user_sync_from_clerk(clerk_user_id=user_id, profile=profile_from_user_json(data))
+                effect = "upserted"
+            except UserDeleted:
+                effect = "ignored: the user was deleted"
         elif kind == "user.deleted":
             effect = "deleted" if user_delete_from_clerk(clerk_user_id=_user_id(data)) else "already absent"
         else:

@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DeletedClerkUser, User
 from accounts.tests.admin_smoke import AdminSmoke, today
 from accounts.tests.factories import UserFactory
 from bots.tests.factories import BotFactory
@@ -69,3 +69,30 @@ def test_staff_can_add_a_user_with_a_generated_local_id(staff_client):
     created = User.objects.get(email="new.staff@example.com")
     assert created.id.startswith("local_c")
     assert created.check_password("c0rrect-h0rse")
+
+
+class TestDeletedClerkUserAdmin(AdminSmoke):
+    model = DeletedClerkUser
+    changelist_queries = 7
+
+    def make(self, **kwargs):
+        return DeletedClerkUser.objects.create(id=f"user_gone{DeletedClerkUser.objects.count():04d}", **kwargs)
+
+    def search_term(self, obj):
+        return obj.id
+
+    def filters_matching(self, obj):
+        now = timezone.now()
+        return [
+            {"deleted_at__year": str(now.year), "deleted_at__month": str(now.month)},
+            {"deleted_at__gte": today()},
+        ]
+
+
+def test_tombstones_cannot_be_added_or_edited_in_the_admin(staff_client):
+    tombstone = DeletedClerkUser.objects.create(id="user_gone")
+
+    assert staff_client.get("/admin/accounts/deletedclerkuser/add/").status_code == 403
+    response = staff_client.post(f"/admin/accounts/deletedclerkuser/{tombstone.pk}/change/", {"id": "user_other"})
+    assert response.status_code == 403
+    assert DeletedClerkUser.objects.get().pk == "user_gone"

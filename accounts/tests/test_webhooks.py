@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from svix.webhooks import Webhook
 
-from accounts.models import User
+from accounts.models import DeletedClerkUser, User
 from accounts.tests.factories import UserFactory
 from analytics.models import Call, Session
 from analytics.tests.factories import CallFactory, SessionFactory
@@ -182,6 +182,51 @@ def test_an_address_that_is_not_one_is_not_taken(client):
     deliver(client, user_event("user.created", email="not an address"))
 
     assert User.objects.get(pk="user_2ADA").email == "user_2ADA@users.clerk.invalid"
+
+
+# --- Deleted users stay deleted ---------------------------------------------------------------------------------
+
+
+def test_a_creation_replayed_after_the_deletion_does_not_bring_the_user_back(client):
+    created = json.dumps(user_event("user.created"))
+    captured = signed_headers(created, msg_id="msg_captured")
+    assert client.post(URL, created, content_type="application/json", headers=captured).status_code == 200
+
+    assert deliver(client, DELETED).json()["effect"] == "deleted"
+    replayed = client.post(URL, created, content_type="application/json", headers=captured)  # within its 5 minutes
+
+    assert replayed.status_code == 200
+    assert replayed.json()["effect"] == "ignored: the user was deleted"
+    assert not User.objects.filter(pk="user_2ADA").exists()
+    assert DeletedClerkUser.objects.filter(pk="user_2ADA").exists()
+
+
+def test_an_update_delivered_after_the_deletion_is_ignored(client):
+    deliver(client, user_event("user.created"))
+    deliver(client, DELETED)
+
+    later = deliver(client, user_event("user.updated", updated_at=1_790_000_000_000))
+
+    assert later.json()["effect"] == "ignored: the user was deleted"
+    assert not User.objects.exists()
+
+
+def test_a_deletion_delivered_before_the_creation_wins(client):
+    assert deliver(client, DELETED).json()["effect"] == "already absent"
+
+    assert deliver(client, user_event("user.created")).json()["effect"] == "ignored: the user was deleted"
+    assert not User.objects.exists()
+
+
+def test_a_token_of_a_deleted_user_does_not_recreate_them(client, make_token):
+    deliver(client, user_event("user.created"))
+    deliver(client, DELETED)
+
+    response = client.get("/api/me", headers={"Authorization": f"Bearer {make_token('user_2ADA')}"})
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User account was deleted"
+    assert not User.objects.exists()
 
 
 def test_other_events_are_acknowledged_and_ignored(client):

@@ -309,7 +309,7 @@ def test_backup_drop_data_restore_gives_identical_rows(backup_dir, schema_guard)
 
     assert snapshot() == before
     assert f"Restored {dump}" in out
-    assert f"users 3, bots 2, documents 2, document_chunks {chunks}, sessions 2, calls 2." in out
+    assert f"users 3, deleted_clerk_users 0, bots 2, documents 2, document_chunks {chunks}, sessions 2, calls 2." in out
 
 
 @pytest.mark.django_db(transaction=True)
