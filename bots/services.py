@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import User
+from accounts.tasking import enqueue_on_commit
 from bots.embed import embed_code
 from bots.models import Bot, BotStatus, RagSourceType
 from bots.selectors import BOT_NOT_FOUND
@@ -50,18 +51,9 @@ MAX_ACTIVATION_ATTEMPTS = 3
 
 
 def _on_commit_enqueue(task_name: str, *args: Any, **options: Any) -> None:
-    """Queue a task of bots/tasks.py once the transaction commits. A broker that is down is logged, not raised:
-    the row is already saved, and the beat tasks pick up what was not queued."""
-
-    def enqueue() -> None:
-        from bots import tasks  # tasks import this module
-
-        try:
-            getattr(tasks, task_name).apply_async(args=args, **options)
-        except Exception:
-            logger.exception("Could not queue %s%r", task_name, args)
-
-    transaction.on_commit(enqueue, robust=True)
+    """Queue a task of bots/tasks.py once the transaction commits (accounts.tasking: a broker that is down is
+    logged, not raised; the beat tasks pick up what was not queued)."""
+    enqueue_on_commit(f"bots.tasks.{task_name}", *args, **options)
 
 
 def bot_lock(*, bot: Bot, for_delete: bool = False) -> Bot:
@@ -132,13 +124,7 @@ def _knowledge_follows(bot: Bot, *, changed: set[str]) -> None:
     if website and changed & {"rag_url", "rag_enabled", "rag_source_type"}:
         documents.bot_website_sync_request(bot=bot)
     if "language" in changed:
-
-        def reindex() -> None:
-            from documents.tasks import reindex_bot
-
-            reindex_bot.delay(bot.pk)
-
-        transaction.on_commit(reindex, robust=True)
+        enqueue_on_commit("documents.tasks.reindex_bot", bot.pk)
 
 
 @transaction.atomic

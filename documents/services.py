@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.errors import ServiceError
 from accounts.models import User
+from accounts.tasking import enqueue_on_commit
 from bots.models import Bot, RagSourceType
 from bots.services import bot_lock, bot_lock_shared
 from documents.chunking import Chunker, chunk_text, word_count
@@ -47,16 +48,9 @@ def bot_storage_path(bot: Bot) -> str:
 
 
 def _on_commit_process(document_ids: Iterable[str]) -> None:
-    def enqueue() -> None:
-        from documents import tasks  # tasks import this module
-
-        for document_id in document_ids:
-            try:
-                tasks.process_document.delay(document_id)
-            except Exception:
-                logger.exception("Could not queue the processing of document %s", document_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    """Queue the processing of each document once the transaction commits (accounts.tasking)."""
+    for document_id in document_ids:
+        enqueue_on_commit("documents.tasks.process_document", document_id)
 
 
 # --- Uploads -----------------------------------------------------------------------------------------------------
@@ -534,13 +528,4 @@ def bot_website_sync_request(*, bot: Bot) -> None:
     """Queue a crawl of the bot's website (after commit)."""
     if not (bot.rag_enabled and bot.rag_source_type == RagSourceType.URL and bot.rag_url):
         raise ServiceError("This bot's knowledge base is not a website")
-
-    def enqueue() -> None:
-        from documents import tasks
-
-        try:
-            tasks.sync_bot_website.delay(bot.pk)
-        except Exception:
-            logger.exception("Could not queue the website sync of bot %s", bot.pk)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit("documents.tasks.sync_bot_website", bot.pk)
