@@ -15,10 +15,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from corsheaders.signals import check_request_enabled
+        from django.core.signals import request_started
 
         from accounts import schema  # noqa: F401 (registers the OpenAPI extension)
         from accounts.inputs import register_path_converters
+        from accounts.tasking import start_with_request
 
         register_path_converters()  # before any URLconf is imported
 
         check_request_enabled.connect(allow_public_widget_routes, dispatch_uid="public-widget-cors")
+        # Without a broker, a web process's first request starts its background tasks and beat.
+        request_started.connect(start_with_request, dispatch_uid="tasks-without-broker")

@@ -1,5 +1,6 @@
 """Celery tasks of the bot lifecycle. Thin (STYLE.md 9): load by id, call a service, retry with backoff, and
-record the reason when retries run out. With no broker configured they run eagerly, in-process."""
+record the reason when retries run out. With no broker configured they run eagerly, in the web process
+(accounts/tasking.py)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ class DatabaseRetryTask(Task):
     database blinked. Every such task is safe to run again. Beat tasks do not need this (their next run is the
     retry), nor ``delete_assistant`` (it does not use the database).
 
-    Not in eager mode: there the task runs inside a web request, and Celery would retry it at once, against the
-    same database, while the request waits; the error goes to ``on_failure`` as before.
+    Not in eager mode: there the task runs in the web process (its background thread, or the request itself), and
+    Celery would retry it at once, against the same database; the error goes to ``on_failure`` as before.
     """
 
     autoretry_for = TRANSIENT_DATABASE_ERRORS

@@ -405,6 +405,12 @@ CLERK_DEV_KEY_DIR = env.path("CLERK_DEV_KEY_DIR", default=BASE_DIR / "var" / "de
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, where tasks run (accounts/tasking.py): "background", in a worker thread of the web process that
+# queued them, which also runs the beat schedule below; "inline", inside the request that queued them, with no
+# schedule (the test suite's choice: synchronous and deterministic).
+TASKS_WITHOUT_BROKER = env.str("TASKS_WITHOUT_BROKER", default="background").lower()
+if TASKS_WITHOUT_BROKER not in ("background", "inline"):
+    raise ImproperlyConfigured(f"TASKS_WITHOUT_BROKER must be background or inline, not {TASKS_WITHOUT_BROKER!r}.")
 # Off: Celery cannot retry an eager task whose errors propagate, and a task's failure must not fail the web request
 # that queued it (the task records its own outcome; Celery logs the error).
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -30,3 +30,6 @@ SECURE_SSL_REDIRECT = False
 # mode off, and the broker is already the test Redis (database 15, flushed by that test).
 CELERY_BROKER_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CELERY_TASK_ALWAYS_EAGER = True
+# Without a broker (the processes that tests start), tasks run in the background of the web process; here they run
+# inside the request that queued them, and nothing runs on a schedule: tests see their outcome when the request ends.
+TASKS_WITHOUT_BROKER = "inline"

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,7 @@ CONFIG_VARIABLES = (
     "CSRF_TRUSTED_ORIGINS",
     "BEHIND_PROXY",
     "CELERY_BROKER_URL",
+    "TASKS_WITHOUT_BROKER",
     "STATIC_ROOT",
     "DJANGO_SETTINGS_MODULE",
     "DATABASE_REPLICA_URL",
@@ -62,12 +63,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(argv: list[str], *, port: int, headers: dict[str, str] | None = None, **variables: str):
+def serving(
+    argv: list[str], *, port: int, headers: dict[str, str] | None = None, log: Path | None = None, **variables: str
+):
     """Start ``argv`` (a web server listening on ``port``) from the project root; yield an httpx client for it
-    once it answers; stop it afterwards. A server that dies or never answers fails with its own output."""
-    server = subprocess.Popen(
-        argv, cwd=ROOT, env=clean_env(**variables), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    once it answers; stop it afterwards. A server that dies or never answers fails with its own output. With
+    ``log``, its output goes to that file, for the test to read (a pipe nobody reads would block a talkative
+    server)."""
+    with log.open("wb") if log is not None else nullcontext() as output:
+        server = subprocess.Popen(
+            argv, cwd=ROOT, env=clean_env(**variables), stdout=output or subprocess.PIPE, stderr=subprocess.STDOUT
+        )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers or {})
     try:
         deadline = time.monotonic() + 30
@@ -78,7 +84,8 @@ def serving(argv: list[str], *, port: int, headers: dict[str, str] | None = None
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     server.kill()
-                    raise AssertionError(server.communicate()[0].decode()) from None
+                    said = log.read_text() if log is not None else server.communicate()[0].decode()
+                    raise AssertionError(said) from None
                 time.sleep(0.2)
         yield client
     finally:

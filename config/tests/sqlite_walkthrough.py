@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,19 @@ def main() -> None:
     def body(response) -> dict:
         return response.json()
 
+    def processed(uuid: str) -> None:
+        """Wait for the bot's documents to be READY: without a broker they are processed in the background of the
+        process that took the upload (accounts/tasking.py), while the API shows their progress."""
+        deadline = time.monotonic() + 30
+        while True:
+            listed = body(api.get(f"/api/bots/{uuid}/documents"))
+            statuses = {document["status"] for document in listed.get("documents", listed.get("results", []))}
+            if statuses <= {"ready"}:
+                return
+            if "failed" in statuses or time.monotonic() > deadline:
+                sys.exit(f"the documents of bot {uuid} were not processed: {listed}")
+            time.sleep(0.05)
+
     # The user's first bot, with a file; VAPI is not configured here, so activation waits (PENDING).
     config = {
         "botName": "Front desk",
@@ -75,6 +89,7 @@ def main() -> None:
     )
     created = body(check(api.post("/api/bots/create", {"config": json.dumps(config), "file_0": faq})))
     uuid = created["bot"]["uuid"] if "bot" in created else created["botId"]
+    processed(uuid)
     bot = Bot.objects.get(uuid=uuid)
     Bot.objects.filter(pk=bot.pk).update(status=BotStatus.ACTIVE, vapi_assistant_id=ASSISTANT)
 
@@ -93,6 +108,7 @@ def main() -> None:
     download.close()
     more = SimpleUploadedFile("more.txt", b"Parking is free for members.\n", content_type="text/plain")
     check(api.post(f"/api/bots/{uuid}/files", {"file_0": more}))
+    processed(uuid)
     check(api.post(f"/api/bots/{uuid}/documents/{document_id}/reprocess"), 400, "(only a failed upload)")
     found = body(check(api.get(f"/api/bots/{uuid}/search", {"q": "when does the pool close"})))
     assert "pool" in json.dumps(found).lower(), found
@@ -215,6 +231,7 @@ def main() -> None:
     check(browser.get(f"/dashboard/bots/{second}/knowledge", **htmx))
     note = SimpleUploadedFile("late.txt", b"The late line answers until midnight.\n", content_type="text/plain")
     check(browser.post(f"/dashboard/bots/{second}/documents/upload", {"files": [note]}, **htmx))
+    processed(second)
     check(browser.get(f"/dashboard/bots/{second}/documents", **htmx))
     results = check(browser.get(f"/dashboard/bots/{second}/search", {"q": "midnight"}, **htmx))
     assert b"late.txt" in results.content, "the uploaded file is searchable on SQLite"

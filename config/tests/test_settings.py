@@ -25,6 +25,22 @@ def test_without_any_configuration_it_is_the_sqlite_quick_start_in_debug():
     assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "UTC"]
 
 
+def test_without_a_broker_tasks_run_in_the_background_of_the_web_process():
+    printed = "from django.conf import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER, s.TASKS_WITHOUT_BROKER)"
+
+    result = manage("shell", "--verbosity", "0", "-c", printed)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "background"]
+
+
+def test_an_unknown_way_of_running_tasks_without_a_broker_is_refused():
+    result = manage("check", TASKS_WITHOUT_BROKER="threads")
+
+    assert result.returncode != 0
+    assert "TASKS_WITHOUT_BROKER must be background or inline, not 'threads'" in result.stderr
+
+
 def test_refuses_to_start_without_secret_key_when_debug_is_off():
     result = manage("check", DATABASE_URL=PRODUCTION["DATABASE_URL"])
 

@@ -1,6 +1,6 @@
 """The knowledge base on the bot page, in headless Chromium: upload a PDF through the form, watch it become ready,
 test retrieval with one of its words, delete a document after the confirmation, and a 375 px layout that does not
-overflow. Processing runs in the upload request here (no broker: Celery is eager), as in the quick start."""
+overflow. Processing runs in the upload request here (the test settings run tasks inline)."""
 
 from __future__ import annotations
 
