@@ -26,6 +26,8 @@ SQLITE_ENGINE = "django.db.backends.sqlite3"
 # 40 s outage took 26 s to recover from). Past this window the attempt is dropped and the next request starts a
 # fresh one, so the pool notices a returned database within seconds.
 POOL_RECONNECT_TIMEOUT = 10.0
+# Seconds a SQLite connection waits for another's write to end (see below).
+SQLITE_BUSY_TIMEOUT = 30
 
 
 def database_config(
@@ -62,10 +64,13 @@ def database_config(
         else:
             config["CONN_MAX_AGE"] = conn_max_age
     elif config["ENGINE"] == SQLITE_ENGINE:
-        # The zero-setup quick start: WAL and immediate transactions keep a web process and an eager task from
-        # failing with "database is locked".
+        # The zero-setup quick start: WAL and immediate transactions keep the web requests and the tasks that run
+        # in the background (accounts/tasking.py) from failing with "database is locked". SQLite has one writer: a
+        # request that writes waits while the processing of an upload holds the file (9-14 s for 49 MB of text on
+        # two cores), up to this many seconds instead of Python's 5 before it answers 503.
         options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
         options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
         config["CONN_MAX_AGE"] = 0
     return config
 

@@ -61,4 +61,5 @@ def test_sqlite_quick_start():
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == "/srv/voicebot/quickstart.sqlite3"
     assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config["OPTIONS"]["timeout"] == 30  # a write waits for a background task's processing to end
     assert "connect_timeout" not in config["OPTIONS"]
