@@ -507,8 +507,11 @@ def bot_website_sync(*, bot_id: str) -> SyncResult:
     return result
 
 
+@transaction.atomic
 def document_upsert_page(*, bot: Bot, page: Page, text: str) -> str:
-    """ "added", "updated" or "unchanged"."""
+    """ "added", "updated" or "unchanged". One transaction: a crawl that dies while it indexes a page (its worker
+    killed) leaves the page as it was, never PROCESSING with no one at work on it (the sweeper takes up uploads
+    only: a page has no stored original to process again)."""
     existing = Document.objects.filter(bot=bot, source_url=page.url).first()
     if existing is not None and existing.content_hash == text_hash(text) and existing.status == DocumentStatus.READY:
         return "unchanged"

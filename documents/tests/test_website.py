@@ -93,6 +93,24 @@ def test_an_unchanged_site_changes_nothing(bot):
     assert dict(Document.objects.values_list("pk", "processed_at")) == processed
 
 
+def test_a_crawl_that_dies_while_indexing_a_page_leaves_the_page_as_it_was(bot, site, monkeypatch):
+    from documents import services
+
+    bot_website_sync(bot_id=bot.pk)
+    site(**{"/spa": "<html><body><h1>Spa</h1><p>The sauna now opens at 5 pm.</p></body></html>"})
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("the worker was killed here")
+
+    monkeypatch.setattr(services, "_insert_chunks", killed)
+    with pytest.raises(RuntimeError):
+        bot_website_sync(bot_id=bot.pk)
+
+    spa = _pages(bot)["spa"]
+    assert spa.status == DocumentStatus.READY  # not PROCESSING for ever: no sweeper takes pages up again
+    assert "The sauna opens at 4 pm." in spa.content
+
+
 def test_a_site_that_cannot_be_crawled_changes_nothing_and_says_why(bot, settings):
     bot_website_sync(bot_id=bot.pk)
     settings.CRAWL_ALLOW_LOOPBACK = False  # production's rule: 127.0.0.1 is off limits
