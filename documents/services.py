@@ -487,6 +487,8 @@ def bot_website_sync(*, bot_id: str) -> SyncResult:
                 continue
             result.pages.append(page.url)
             outcome = document_upsert_page(bot=bot, page=page, text=text)
+            if outcome == "bot gone":
+                return result  # deleted while its site was read: nothing more to keep
             setattr(result, outcome, getattr(result, outcome) + 1)
     except CrawlError as exc:
         result.error = exc.reason
@@ -509,9 +511,12 @@ def bot_website_sync(*, bot_id: str) -> SyncResult:
 
 @transaction.atomic
 def document_upsert_page(*, bot: Bot, page: Page, text: str) -> str:
-    """ "added", "updated" or "unchanged". One transaction: a crawl that dies while it indexes a page (its worker
-    killed) leaves the page as it was, never PROCESSING with no one at work on it (the sweeper takes up uploads
-    only: a page has no stored original to process again)."""
+    """ "added", "updated", "unchanged" or "bot gone". One transaction: a crawl that dies while it indexes a page
+    (its worker killed) leaves the page as it was, never PROCESSING with no one at work on it (the sweeper takes up
+    uploads only: a page has no stored original to process again). The bot is locked first, in ``bot_lock``'s order
+    (one page's work is short; a document delete or a bot edit waits for it)."""
+    if not Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).exists():
+        return "bot gone"
     existing = Document.objects.filter(bot=bot, source_url=page.url).first()
     if existing is not None and existing.content_hash == text_hash(text) and existing.status == DocumentStatus.READY:
         return "unchanged"

@@ -163,3 +163,21 @@ def test_creating_a_website_bot_crawls_it(client_for, user, site, httpserver, dj
 
     bot = Bot.objects.get(uuid=response.json()["bot"]["uuid"])
     assert Document.objects.filter(bot=bot).count() == 3
+
+
+def test_a_bot_deleted_while_its_site_is_read_stops_the_crawl_cleanly(bot, httpserver, monkeypatch):
+    from documents import services
+
+    real = services.document_upsert_page
+
+    def deleted_after_the_first_page(**kwargs):
+        outcome = real(**kwargs)
+        Bot.objects.filter(pk=bot.pk).delete()  # its owner deletes it while the crawl goes on
+        return outcome
+
+    monkeypatch.setattr(services, "document_upsert_page", deleted_after_the_first_page)
+
+    result = bot_website_sync(bot_id=bot.pk)
+
+    assert (result.added, result.error) == (1, None)
+    assert not Document.objects.exists()
