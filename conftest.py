@@ -165,3 +165,15 @@ def records():
     root.addHandler(handler)
     yield seen
     root.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def celery_join_flag_reset():
+    """Celery's eager apply_async marks "joining a result would block" in a flag global to the process (not to the
+    thread) while the task runs, and restores the value it found: two threads running eager tasks at once (a live
+    server's requests, say) can leave it set for good, and every later EagerResult.get() then raises "Never call
+    result.get() within a task!". Each test starts with it cleared."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
