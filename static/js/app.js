@@ -1,4 +1,5 @@
-// Behaviour shared by every page: copy buttons, Clerk's components (when configured), upload progress.
+// Behaviour shared by every page: copy buttons, upload progress, htmx's history snapshots, Clerk's components (when
+// configured).
 // Plain scripts, no build step. htmx is loaded before this file (both deferred, in document order).
 (() => {
   "use strict";
@@ -44,7 +45,9 @@
     if (!copied && target.select) target.select();
   });
 
-  // --- Upload progress: a form with data-upload-progress shows htmx's upload progress in its <progress>. -----
+  // --- Upload progress: a form with data-upload-progress shows htmx's upload progress in its <progress>, -----
+  // and is emptied for the next upload once its request is over (answered or failed). Here rather than in an
+  // hx-on attribute: htmx runs those with new Function(), which the Content-Security-Policy forbids.
   document.addEventListener("htmx:xhr:progress", (event) => {
     const form = event.target.closest ? event.target.closest("[data-upload-progress]") : null;
     if (!form || !event.detail.lengthComputable) return;
@@ -53,6 +56,28 @@
       bar.hidden = false;
       bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
     }
+  });
+
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-upload-progress]")) return;
+    form.reset();
+    const bar = form.querySelector("progress");
+    if (bar) bar.hidden = true;
+  });
+
+  // --- htmx's history snapshot: kept for Back before a swap that pushes a URL, and parsed back then. An inline
+  // style attribute in it (Chart.js sizes its canvases with them) would be refused by the Content-Security-Policy
+  // at that point, and reported: the snapshot is taken without them, and they are put back (through the CSSOM,
+  // which the policy allows) once htmx has serialised it, before the next frame. Restored pages redraw their
+  // charts (analytics.js), which styles them again.
+  document.addEventListener("htmx:beforeHistorySave", (event) => {
+    const root = event.detail.historyElt || document.body;
+    const styled = Array.from(root.querySelectorAll("[style]"), (element) => [element, element.style.cssText]);
+    for (const [element] of styled) element.removeAttribute("style");
+    queueMicrotask(() => {
+      for (const [element, css] of styled) if (css) element.style.cssText = css;
+    });
   });
 
   // --- Clerk (only when its script is on the page) --------------------------------------------------------------
