@@ -40,13 +40,15 @@ class TestEmbedView(View):
         position = request.GET.get("position", "").lower()
         theme = request.GET.get("theme", "").lower()
         language = request.GET.get("language", "")
+        base_url = public_base_url(request)
         code = embed_code(
             uuid=bot.uuid,
             language=language if len(language) <= 16 and LANGUAGE.match(language) else bot.language,
             position=position if position in ("left", "right") else bot.position,
             theme=theme if theme in ("light", "dark") else bot.theme,
-            base_url=public_base_url(request),
+            base_url=base_url,
         )
         # embed_code() escapes every value it interpolates: the tag is safe to include as HTML. The
         # template shows the same text escaped in a <pre> (force_escape: the string may already be marked safe).
-        return render(request, self.template_name, {**context, "embed_code": code, "embed_tag": mark_safe(code)})  # noqa: S308
+        context.update(embed_code=code, embed_tag=mark_safe(code), widget_base_url=base_url)  # noqa: S308
+        return render(request, self.template_name, context)

@@ -305,6 +305,7 @@ class BotForm:
 def home(request: HttpRequest) -> HttpResponse:
     """``/``: what the product does, the way in, and a live demo when ``DEMO_BOT_UUID`` names an ACTIVE bot."""
     demo_tag = None
+    base_url = public_base_url(request)
     if settings.DEMO_BOT_UUID:
         try:
             bot = selectors.bot_get_public(uuid=settings.DEMO_BOT_UUID)
@@ -318,10 +319,11 @@ def home(request: HttpRequest) -> HttpResponse:
                     language=bot.language,
                     position=bot.position,
                     theme=bot.theme,
-                    base_url=public_base_url(request),
+                    base_url=base_url,
                 )
             )
-    return render(request, "bots/home.html", {"is_home": True, "demo_tag": demo_tag})
+    context = {"is_home": True, "demo_tag": demo_tag, "widget_base_url": base_url}
+    return render(request, "bots/home.html", context)
 
 
 # --- Dashboard ------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_config
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    # django-csp: its system checks (the middleware is ours, accounts.csp).
+    "csp",
     # Ours, lowest layer first: accounts <- bots <- documents, analytics.
     "accounts",
     "bots",
@@ -84,6 +87,9 @@ MIDDLEWARE = [
     "config.monitoring.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response this app answers (after whitenoise: static files are not
+    # documents), error pages included; pages add the third-party sources they load (accounts/csp.py).
+    "accounts.csp.ContentSecurityPolicyMiddleware",
     # Outside everything that can answer with an error page: under /api/ every error is JSON.
     "accounts.errors.ApiErrorMiddleware",
     # A NUL character in the path or query string is a 400 before anything looks at it (accounts/inputs.py).
@@ -303,6 +309,34 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). Site-wide: this origin only, no inline script (a <script> of ours that
+# must be inline takes nonce="{{ request.csp_nonce }}"), no eval, no plugins, no <base>, forms posted here only,
+# never framed. data: images are for icons in stylesheets (Swagger UI's) and the favicon. A page that loads
+# code from elsewhere (Clerk, the voice widget) adds those sources itself: accounts/csp.py says which and why.
+# The same policy goes on JSON responses: it does nothing to fetch() callers, and an API URL opened in a browser
+# tab is a document as locked down as the pages.
+csp_directives = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, NONCE],
+    "img-src": [SELF, "data:"],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+# Where browsers post violation reports (a collector of yours); without it they only log them in the console.
+if csp_report_uri := env.str("CSP_REPORT_URI", default=""):
+    csp_directives["report-uri"] = [csp_report_uri]
+# Report-only: browsers block nothing and report what the policy would have blocked (to roll it out, or as the
+# switch back while a page's new source is being added).
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # --- Cache (rate limits of the public widget routes) -----------------------------------------------------------
 
