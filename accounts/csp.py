@@ -142,10 +142,17 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         for directive, sources in (parts.update or {}).items():  # a view's own @csp_update, if any
             added.setdefault(directive, []).extend([sources] if isinstance(sources, str) else sources)
         parts.update = added
+        setting = settings.CONTENT_SECURITY_POLICY_REPORT_ONLY if report_only else settings.CONTENT_SECURITY_POLICY
+        site = (setting or {}).get("DIRECTIVES") or {}
+        replace = dict(parts.replace or {})
+        for directive in added:
+            if directive not in site and directive not in replace:
+                # A directive the site leaves to default-src starts from it: adding Clerk's connect-src must not
+                # take 'self' away from htmx.
+                replace[directive] = list(site.get("default-src") or [SELF])
         if UNSAFE_INLINE in added.get("style-src", ()):
             # Browsers ignore 'unsafe-inline' next to a nonce: a page whose third-party code injects styles
             # gets the site's style-src without its nonce (inline styles are then all allowed anyway).
-            setting = settings.CONTENT_SECURITY_POLICY_REPORT_ONLY if report_only else settings.CONTENT_SECURITY_POLICY
-            base = ((setting or {}).get("DIRECTIVES") or {}).get("style-src") or [SELF]
-            parts.replace = {**(parts.replace or {}), "style-src": [s for s in base if s is not NONCE]}
+            replace["style-src"] = [source for source in site.get("style-src") or [SELF] if source is not NONCE]
+        parts.replace = replace
         return parts
