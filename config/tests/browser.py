@@ -3,7 +3,8 @@
 live server on the test database (PostgreSQL).
 
 - ``browser``: one Chromium per test module.
-- ``new_page(context)``: a page with a 10 s default timeout whose console is kept in ``page.console_log``.
+- ``new_page(context)``: a page with a 10 s default timeout whose console is kept in ``page.console_log``, with
+  every Content-Security-Policy violation of its documents in it too (so ``errors()`` is empty only without any).
 - ``screenshot(page, name)``: saves ``artifacts/browser/<name>.png`` (git-ignored).
 - ``sign_in(context, user)``: a Django session for ``user``, as a cookie of the live server (the login form itself
   is tested once, in accounts/tests/browser).
@@ -52,10 +53,25 @@ def browser() -> Iterator:
 
 
 class ConsoleLog(list):
-    """Console messages and uncaught errors of a page, as "type: text"."""
+    """Console messages, uncaught errors and CSP violations of a page, as "type: text"."""
 
     def errors(self) -> list[str]:
-        return [entry for entry in self if entry.startswith(("error:", "pageerror:"))]
+        return [entry for entry in self if entry.startswith(("error:", "pageerror:", "csp:"))]
+
+    def csp_violations(self) -> list[str]:
+        return [entry for entry in self if entry.startswith("csp:")]
+
+
+# Chromium also logs a violation as a console error ("Refused to …"); the event says it in a form a test can read,
+# and is fired for report-only policies too.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.disposition} ${event.effectiveDirective} blocked ${event.blockedURI || "(inline)"}`
+      + ` on ${event.documentURI} (${event.sourceFile || "?"}:${event.lineNumber})`
+  );
+});
+"""
 
 
 def new_page(context):
@@ -65,6 +81,8 @@ def new_page(context):
     log = ConsoleLog()
     page.on("console", lambda message: log.append(f"{message.type}: {message.text}"))
     page.on("pageerror", lambda error: log.append(f"pageerror: {error}"))
+    page.expose_function("__reportCspViolation", lambda text: log.append(f"csp: {text}"))
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
     page.console_log = log
     return page
 

@@ -55,6 +55,9 @@ def test_upload_search_and_delete_on_the_bot_page(context, live_server, sign_in,
     assert cells[0] == "3"  # pages
     assert cells[1] == str(document.word_count) != "0"  # words
     assert "Uploaded 2 files" in page.inner_text("#upload-status")
+    # The form is emptied for the next upload, its progress bar hidden again (app.js, on htmx's afterRequest).
+    expect(page.locator("#upload-files")).to_have_value("")
+    expect(page.locator("#upload-form progress")).to_be_hidden()
     expect(page.locator("#bot-document-counts")).to_have_text("2 ready, 2 files stored")  # the Details card follows
 
     # The retrieval tester: one of the PDF's words finds its chunk, with a score and the document's name.
