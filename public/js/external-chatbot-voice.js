@@ -10,8 +10,8 @@
  * is active (a "coming soon" badge otherwise), records a visitor session around each call, and starts the call with
  * VAPI's script-tag SDK. Plain ES2017, no dependencies, no globals but window.VoiceBotWidget; DOM built with
  * createElement/textContent only, styles in a constructed stylesheet (CSSOM; a <style> element only in browsers
- * without one), no eval or handler strings: CSP-friendly. A strict CSP needs script-src for this app and
- * cdn.jsdelivr.net (VAPI's SDK), connect-src for this app and VAPI.
+ * without one), no eval or handler strings: CSP-friendly. What a site's CSP needs for it (and for VAPI's SDK, which
+ * runs Daily's call bundle with Function()) is in the README's Widget part.
  * Nothing here may break the host page: every entry point catches and warns.
  */
 (function () {
