@@ -115,8 +115,9 @@ def csp_allow(request: HttpRequest, name: str, url: str = "") -> None:
     """Add source set ``name`` (one of ``SOURCE_SETS``) to the policy of ``request``'s response."""
     if name not in SOURCE_SETS:
         raise ValueError(f"Unknown CSP source set {name!r}: one of {', '.join(SOURCE_SETS)}")
-    allowed = request.__dict__.setdefault("_csp_allowed", [])
-    allowed.append((name, url))
+    if not hasattr(request, "_csp_allowed"):
+        request._csp_allowed = []
+    request._csp_allowed.append((name, url))
 
 
 def allowed_sources(request: HttpRequest) -> Directives:
