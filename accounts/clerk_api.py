@@ -66,7 +66,8 @@ def profile_from_user_json(data: dict[str, Any]) -> ClerkProfile:
         raise ValueError("a Clerk user is a JSON object")
     primary_id = data.get("primary_email_address_id")
     email = None
-    for address in data.get("email_addresses") or []:
+    addresses = data.get("email_addresses")
+    for address in addresses if isinstance(addresses, list) else []:
         if isinstance(address, dict) and address.get("id") == primary_id:
             email = _email(address.get("email_address"))
     image = data.get("image_url") or data.get("profile_image_url")

@@ -178,6 +178,14 @@ def test_an_absurd_update_time_is_not_believed(client, updated_at):
     assert User.objects.get(pk="user_2ADA").clerk_updated_at is None
 
 
+@pytest.mark.parametrize("addresses", [0.05, "ada@example.com", {"id": "idn_1"}, None])
+def test_email_addresses_that_are_not_a_list_are_ignored(client, addresses):
+    response = deliver(client, user_event("user.created", email_addresses=addresses))
+
+    assert response.status_code == 200
+    assert User.objects.get(pk="user_2ADA").email == "user_2ADA@users.clerk.invalid"
+
+
 def test_an_address_that_is_not_one_is_not_taken(client):
     deliver(client, user_event("user.created", email="not an address"))
 
