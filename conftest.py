@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import secrets
 import socket
 
@@ -151,6 +152,36 @@ def database_at_closed_port(django_db_blocker, closed_port):
 
 
 @pytest.fixture
+def blob_service(httpserver):
+    """Azure Blob Storage played by a local fake (config/tests/fake_blob_service.py), for the real Azure SDK."""
+    from config.tests.fake_blob_service import ACCOUNT, FakeBlobService
+
+    service = FakeBlobService()
+    httpserver.expect_request(re.compile(f"^/{ACCOUNT}/")).respond_with_handler(service)
+    service.endpoint = httpserver.url_for("/")
+    return service
+
+
+@pytest.fixture
+def azure_uploads(settings, blob_service):
+    """Uploaded originals go to Azure Blob Storage, as settings.py configures it with AZURE_CONTAINER (django-storages'
+    AzureStorage), in the fake above: ``blob_service.blobs`` is the container's content."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.azure_storage.AzureStorage",
+            "OPTIONS": {
+                "connection_string": blob_service.connection_string(blob_service.endpoint),
+                "azure_container": "uploads",
+                "overwrite_files": False,
+                "expiration_secs": None,
+            },
+        },
+    }
+    return blob_service
+
+
+@pytest.fixture
 def records():
     """What the app logs during the test, through the context filter as on the real handler."""
     seen: list[logging.LogRecord] = []
@@ -176,4 +207,3 @@ def celery_join_flag_reset():
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
-    yield

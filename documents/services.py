@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -412,19 +413,10 @@ def stored_files_remove_orphans(*, now: datetime.datetime | None = None) -> int:
     (a worker timeout, a restart) can, on local disk or in Azure Blob alike. One bot folder at a time, with one
     query per folder. Returns how many files were deleted."""
     cutoff = (now or timezone.now()) - ORPHAN_GRACE
-    try:
-        folders, _ = default_storage.listdir("uploads")
-    except FileNotFoundError:
-        return 0  # nothing was ever stored
     removed = 0
-    for folder in folders:
-        prefix = f"uploads/{folder}/"
-        _, names = default_storage.listdir(prefix.rstrip("/"))
-        if not names:
-            continue
-        known = set(Document.objects.filter(file_path__startswith=prefix).values_list("file_path", flat=True))
-        for name in names:
-            path = prefix + name
+    for folder, paths in itertools.groupby(_stored_files("uploads"), key=lambda path: path.rsplit("/", 1)[0] + "/"):
+        known = set(Document.objects.filter(file_path__startswith=folder).values_list("file_path", flat=True))
+        for path in paths:
             if path in known or default_storage.get_modified_time(path) > cutoff:
                 continue
             _delete_stored_files([path])
@@ -432,6 +424,20 @@ def stored_files_remove_orphans(*, now: datetime.datetime | None = None) -> int:
     if removed:
         logger.warning("Deleted %d stored files that no document named", removed)
     return removed
+
+
+def _stored_files(prefix: str) -> Iterator[str]:
+    """The full name of every stored file under ``prefix``, folder by folder. Storages list differently: Django's
+    FileSystemStorage one folder level at a time, names relative to it; django-storages' AzureStorage every blob
+    under the prefix at once, by full name, with no folders."""
+    try:
+        folders, files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return  # nothing was ever stored there
+    for name in sorted(files):
+        yield name if name.startswith(prefix + "/") else f"{prefix}/{name}"
+    for folder in sorted(folders):
+        yield from _stored_files(f"{prefix}/{folder}")
 
 
 def _delete_stored_files(paths: list[str]) -> None:

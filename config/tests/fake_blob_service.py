@@ -1,6 +1,7 @@
 """A local stand-in for Azure Blob Storage, served by pytest-httpserver: just the REST calls that django-storages'
-AzureStorage makes through the real Azure SDK (blob properties, put blob, put block, put block list, list blobs,
-ranged get, delete), so that tests exercise the production code path without the network.
+AzureStorage makes through the real Azure SDK (blob properties, put blob, put block, put block list, list blobs
+with or without a delimiter, ranged get, delete), so that tests exercise the production code path without the
+network.
 
 Like Azure, a blob uploaded in blocks exists only once its block list is committed; staged blocks stay invisible.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 from collections.abc import Callable
 from email.utils import formatdate
 from xml.etree import ElementTree
@@ -31,6 +33,7 @@ class FakeBlobService:
 
     def __init__(self, on_block: Callable[[str], None] | None = None) -> None:
         self.blobs: dict[str, bytes] = {}
+        self.modified: dict[str, float] = {}  # blob name -> its Last-Modified (epoch seconds); tests may age a blob
         self.staged: dict[str, dict[str, bytes]] = {}
         self.requests: list[tuple[str, str | None, str, str, int]] = []
         self.on_block = on_block
@@ -49,14 +52,18 @@ class FakeBlobService:
         name = rest[0] if rest else ""
         comp = request.args.get("comp")
         body = request.get_data()
-        headers = {"ETag": '"0x8D000000000000"', "Last-Modified": formatdate(usegmt=True), "x-ms-request-id": "fake"}
+        headers = {
+            "ETag": '"0x8D000000000000"',
+            "Last-Modified": formatdate(self.modified.get(name), usegmt=True),
+            "x-ms-request-id": "fake",
+        }
         with self._lock:
             self.requests.append((request.method, comp, container, name, len(body)))
             if self.refuse is not None:
                 status, code = self.refuse
                 return Response(status=status, headers={**headers, "x-ms-error-code": code})
             if request.method == "GET" and comp == "list":
-                return self._list(container, request.args.get("prefix", ""), headers)
+                return self._list(container, request.args.get("prefix", ""), request.args.get("delimiter"), headers)
             if request.method == "PUT" and comp == "block":
                 if self.on_block is not None:
                     self.on_block(name)
@@ -69,9 +76,11 @@ class FakeBlobService:
                 # The block list comes from the Azure SDK under test, not from a stranger.
                 block_ids = [block.text for block in ElementTree.fromstring(body)]  # noqa: S314
                 self.blobs[name] = b"".join(staged[block_id] for block_id in block_ids)
+                self.modified[name] = time.time()
                 return Response(status=201, headers=headers)
             if request.method == "PUT":
                 self.blobs[name] = body
+                self.modified[name] = time.time()
                 return Response(status=201, headers=headers)
             if name not in self.blobs:
                 return Response(status=404, headers={**headers, "x-ms-error-code": "BlobNotFound"})
@@ -85,17 +94,30 @@ class FakeBlobService:
                 return self._get(data, request, headers)
             if request.method == "DELETE":
                 del self.blobs[name]
+                self.modified.pop(name, None)
                 return Response(status=202, headers=headers)
         return Response(status=400)
 
-    def _list(self, container: str, prefix: str, headers: dict[str, str]) -> Response:
-        items = "".join(
-            f"<Blob><Name>{escape(name)}</Name><Properties><Last-Modified>{formatdate(usegmt=True)}</Last-Modified>"
-            f"<Etag>0x8D000000000000</Etag><Content-Length>{len(data)}</Content-Length>"
-            "<BlobType>BlockBlob</BlobType></Properties></Blob>"
-            for name, data in sorted(self.blobs.items())
-            if name.startswith(prefix)
-        )
+    def _list(self, container: str, prefix: str, delimiter: str | None, headers: dict[str, str]) -> Response:
+        # With a delimiter, Azure lists the "folders" under the prefix as BlobPrefix entries, once each.
+        items, folders = [], []
+        for name, data in sorted(self.blobs.items()):
+            if not name.startswith(prefix):
+                continue
+            rest = name[len(prefix) :]
+            if delimiter and delimiter in rest:
+                folder = prefix + rest.split(delimiter, 1)[0] + delimiter
+                if folder not in folders:
+                    folders.append(folder)
+                    items.append(f"<BlobPrefix><Name>{escape(folder)}</Name></BlobPrefix>")
+                continue
+            items.append(
+                f"<Blob><Name>{escape(name)}</Name><Properties><Last-Modified>"
+                f"{formatdate(self.modified.get(name), usegmt=True)}</Last-Modified>"
+                f"<Etag>0x8D000000000000</Etag><Content-Length>{len(data)}</Content-Length>"
+                "<BlobType>BlockBlob</BlobType></Properties></Blob>"
+            )
+        items = "".join(items)
         body = (
             '<?xml version="1.0" encoding="utf-8"?>'
             f'<EnumerationResults ContainerName="{escape(container)}"><Blobs>{items}</Blobs><NextMarker />'

@@ -41,7 +41,7 @@ from config.backups import (
     libpq_environment,
     retention_plan,
 )
-from config.tests.fake_blob_service import ACCOUNT, ACCOUNT_KEY, FakeBlobService
+from config.tests.fake_blob_service import ACCOUNT_KEY, FakeBlobService
 from config.tests.processes import manage
 from documents.models import DocumentChunk
 from documents.services import document_index_text
@@ -278,14 +278,6 @@ def use_blob_storage(settings, blob_service: FakeBlobService) -> None:
             },
         },
     }
-
-
-@pytest.fixture
-def blob_service(httpserver) -> FakeBlobService:
-    service = FakeBlobService()
-    httpserver.expect_request(re.compile(f"^/{ACCOUNT}/")).respond_with_handler(service)
-    service.endpoint = httpserver.url_for("/")
-    return service
 
 
 # --- Round trips ----------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,10 +24,16 @@ ROUNDS = 25
 ACCEPTABLE = {200, 201, 202, 400, 404, 409}
 
 
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+@pytest.fixture(params=["local disk", "azure blob"])
+def stored(request, settings, tmp_path):
+    """Where uploads go, and a function listing what is stored there afterwards."""
+    if request.param == "local disk":
+        settings.MEDIA_ROOT = media = tmp_path / "media"
+        return lambda: (
+            sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()) if media.exists() else []
+        )
+    service = request.getfixturevalue("azure_uploads")
+    return lambda: sorted(service.blobs)
 
 
 def _requests(base: str, uuid: str) -> list[tuple[str, str, dict]]:
@@ -49,7 +54,7 @@ def _requests(base: str, uuid: str) -> list[tuple[str, str, dict]]:
     ]
 
 
-def test_writes_racing_a_delete_answer_404_or_succeed_and_leave_no_file_behind(live_server, user, make_token, media):
+def test_writes_racing_a_delete_answer_404_or_succeed_and_leave_no_file_behind(live_server, user, make_token, stored):
     headers = {"Authorization": f"Bearer {make_token(user)}"}
     outcomes: Counter[tuple[str, int]] = Counter()
     failures: list[str] = []
@@ -86,8 +91,7 @@ def test_writes_racing_a_delete_answer_404_or_succeed_and_leave_no_file_behind(l
     # Every bot was deleted in the end, with every document and file any upload managed to store before it.
     assert not Bot.objects.exists()
     assert not Document.objects.exists()
-    left = sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()) if media.exists() else []
-    assert left == []
+    assert stored() == []
     # The race happened: some uploads landed before the delete, some found the bot gone.
     uploads = "POST bots/{uuid}/files"
     assert outcomes[(uploads, 200)] > 0, outcomes

@@ -436,3 +436,22 @@ def test_beat_runs_the_orphan_sweeper(settings):
 
     schedule = settings.CELERY_BEAT_SCHEDULE["remove-orphaned-files"]
     assert schedule["task"] == tasks.remove_orphaned_files.name == "documents.tasks.remove_orphaned_files"
+
+
+def test_uploads_and_the_sweeper_on_azure_blob_storage(client_for, user, rag_bot, azure_uploads):
+    import time
+
+    from documents.services import ORPHAN_GRACE, stored_files_remove_orphans
+
+    assert upload(client_for(user), rag_bot, text_file()).status_code == 200
+    kept = f"uploads/{rag_bot.uuid}/faq.txt"
+    orphan, fresh = f"uploads/{rag_bot.uuid}/orphan.txt", "uploads/0b6f7c2a-1111-4222-8333-944445555666/left.txt"
+    for name in (orphan, fresh):
+        azure_uploads.blobs[name] = b"x"
+        azure_uploads.modified[name] = time.time()
+    for name in (kept, orphan):
+        azure_uploads.modified[name] = time.time() - ORPHAN_GRACE.total_seconds() - 60
+
+    assert stored_files_remove_orphans() == 1
+
+    assert sorted(azure_uploads.blobs) == [fresh, kept]  # fresh: maybe an upload under way
