@@ -358,7 +358,7 @@ def session_start(*, bot_uuid: str, user_agent: str | None, ip_address: str | No
         session_id=new_session_id(),
         user_id=bot.user_id,
         bot_id=bot.pk,
-        user_agent=(user_agent or "")[:1024] or None,
+        user_agent=pg_text(user_agent or "")[:1024] or None,  # a header or the widget's claim: text from outside
         ip_address=ip_address,
         country=country,
     )

@@ -48,6 +48,16 @@ def test_a_visitor_session_starts_without_sign_in(client, bot):
     assert response["Access-Control-Allow-Origin"] == "https://customer.example"
 
 
+def test_a_user_agent_header_with_a_nul_is_stored_without_it(client, bot):
+    # A server in front may pass one through; PostgreSQL cannot store it (accounts.inputs.pg_text).
+    response = client.post(
+        "/api/analytics/sessions", {"botUuid": bot.uuid}, content_type="application/json", HTTP_USER_AGENT="Bot\x00/1.0"
+    )
+
+    assert response.status_code == 200
+    assert Session.objects.get().user_agent == "Bot/1.0"
+
+
 def test_the_address_behind_a_configured_proxy(client, bot, settings):
     settings.BEHIND_PROXY = True
     settings.GEO_COUNTRY_HEADER = "CF-IPCountry"
