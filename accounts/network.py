@@ -9,14 +9,21 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The visitor's address: REMOTE_ADDR, or behind a configured proxy (BEHIND_PROXY) the last address the proxy
-    appended to X-Forwarded-For. Forwarded headers are never believed otherwise: a client can write anything
-    there. The same rule as DRF's throttling (NUM_PROXIES), so limits and records name the same address."""
+    """The visitor's address: REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` proxies the address the outermost of
+    them appended to X-Forwarded-For, i.e. the N-th entry from the right.
+
+    Each proxy appends the address it was reached from, so the N rightmost entries are written by our proxies and
+    anything to their left was sent by the client, who can write anything there: it is never read. A header with
+    fewer entries than proxies (a request that did not come through all of them) gives its leftmost entry, and no
+    header gives REMOTE_ADDR. This is DRF's rule for ``NUM_PROXIES``, which settings set to the same count: the
+    rate limits, the login lockout, the metrics allow-list and the sessions' records all name the same address.
+    """
     address = request.META.get("REMOTE_ADDR", "")
-    if settings.BEHIND_PROXY:
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
-            address = forwarded[-1]
+            address = forwarded[-min(proxies, len(forwarded))]
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:

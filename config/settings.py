@@ -53,6 +53,12 @@ BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# How many proxies in front of the app append to X-Forwarded-For (a CDN then a load balancer: 2). The client is
+# the entry that many places from the right; entries further left are the client's own writing and never read
+# (accounts.network.client_ip). One proxy with BEHIND_PROXY, none without: the address is then REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -371,8 +377,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # Behind one proxy the client is the last address it appended to X-Forwarded-For; directly, REMOTE_ADDR.
-    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+    # DRF's throttles identify a client by the same rule as accounts.network.client_ip.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # Per client IP, on the public widget routes (sessions, navigation, widget config).
     "DEFAULT_THROTTLE_RATES": {"widget": env.str("WIDGET_RATE_LIMIT", default="120/min")},
 }
@@ -515,7 +521,7 @@ LOGGING_CONFIG = "config.monitoring.logs.configure_logging"  # dictConfig, and P
 # GET /api/ready waits this many seconds for the Celery broker (when one is configured) before answering 503.
 READINESS_BROKER_TIMEOUT = env.float("READINESS_BROKER_TIMEOUT", default=2.0)
 # GET /metrics answers a bearer token equal to METRICS_TOKEN, or a client address within METRICS_ALLOWED_IPS
-# (addresses or CIDR networks; X-Forwarded-For only with BEHIND_PROXY). Neither set: the route answers 404.
+# (addresses or CIDR networks; the client address of accounts.network.client_ip). Neither set: the route answers 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
 validate_metrics_settings(token=METRICS_TOKEN, allowed_ips=METRICS_ALLOWED_IPS)

@@ -59,7 +59,7 @@ def test_a_user_agent_header_with_a_nul_is_stored_without_it(client, bot):
 
 
 def test_the_address_behind_a_configured_proxy(client, bot, settings):
-    settings.BEHIND_PROXY = True
+    settings.BEHIND_PROXY, settings.TRUSTED_PROXY_COUNT = True, 1
     settings.GEO_COUNTRY_HEADER = "CF-IPCountry"
 
     start(client, bot.uuid, X_Forwarded_For="203.0.113.9, 198.51.100.7", CF_IPCountry="de")

@@ -96,9 +96,9 @@ def test_forwarded_addresses_count_only_behind_a_proxy(client, settings):
     settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
     forged = {"REMOTE_ADDR": "192.0.2.7", "HTTP_X_FORWARDED_FOR": "10.1.2.3"}
 
-    settings.BEHIND_PROXY = False
+    settings.TRUSTED_PROXY_COUNT = 0
     assert client.get("/metrics", **forged).status_code == 403
-    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client.get("/metrics", **forged).status_code == 200
 
 

@@ -67,3 +67,28 @@ def test_check_deploy_is_clean_with_production_variables():
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+PRINT_PROXIES = "from django.conf import settings as s; print(s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'])"
+
+
+@pytest.mark.parametrize(
+    ("variables", "printed"),
+    [
+        ({}, ["0", "0"]),
+        ({"BEHIND_PROXY": "true"}, ["1", "1"]),  # as before TRUSTED_PROXY_COUNT existed
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXY_COUNT": "2"}, ["2", "2"]),
+    ],
+)
+def test_trusted_proxies_default_to_one_behind_a_proxy(variables, printed):
+    result = manage("shell", "--verbosity", "0", "-c", PRINT_PROXIES, **variables)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == printed
+
+
+def test_a_negative_proxy_count_is_refused():
+    result = manage("check", TRUSTED_PROXY_COUNT="-1")
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
