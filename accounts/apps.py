@@ -1,12 +1,4 @@
-import re
-
 from django.apps import AppConfig
-from django.conf import settings
-
-
-def allow_public_widget_routes(sender, request, **kwargs) -> bool:
-    """django-cors-headers' per-request hook: the widget's public routes answer any origin, as the original did."""
-    return bool(re.match(settings.CORS_PUBLIC_URLS_REGEX, request.path_info))
 
 
 class AccountsConfig(AppConfig):
@@ -19,6 +11,7 @@ class AccountsConfig(AppConfig):
 
         from accounts import schema  # noqa: F401 (registers the OpenAPI extension)
         from accounts.inputs import register_path_converters
+        from accounts.public_routes import allow_public_widget_routes
         from accounts.tasking import start_with_request
 
         register_path_converters()  # before any URLconf is imported

@@ -414,8 +414,18 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = False  # cross-origin callers send a bearer token, never our cookies
 # The frontend may read the request id of a failed call, for a user to quote it (it names that request's log lines).
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
-# ...except the public routes that the widget calls from any customer's site (see accounts/apps.py).
-CORS_PUBLIC_URLS_REGEX = r"^/api/(bots/status/[^/]+|config|vapi/navigation|analytics/sessions(/.*)?|widget/.*)$"
+# ...except the requests that the widget makes from any customer's site: these routes (URL names) with these methods
+# answer any origin (accounts/public_routes.py). The same path with another method is the owner's, and is not public.
+PUBLIC_WIDGET_ROUTES: dict[str, list[str]] = {
+    "widget-config": ["GET"],
+    "analytics-sessions": ["POST"],  # GET: the owner's sessions report
+    "session-interaction": ["POST"],
+    "session-end": ["POST"],
+    "vapi-navigation": ["GET", "POST"],
+    # The legacy contract's public routes.
+    "legacy-bot-status": ["GET"],  # PATCH: the owner links an assistant
+    "legacy-config": ["GET"],
+}
 
 # --- Clerk (sign-in) ------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Routes the embedded widget calls from customers' sites: public (any origin, see CORS_PUBLIC_URLS_REGEX),
+"""Routes the embedded widget calls from customers' sites: public (any origin, see PUBLIC_WIDGET_ROUTES),
 validated, and rate-limited per client address.
 
     GET  /api/widget/{uuid}/config                     what the widget needs to draw itself and start calls

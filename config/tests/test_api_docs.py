@@ -33,16 +33,21 @@ def test_schema_endpoint_and_interactive_docs(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/bots/status/0b6f7c2a-1111-4222-8333-944445555666", "/api/config", "/api/vapi/navigation"]
+    ("path", "method"),
+    [
+        ("/api/bots/status/0b6f7c2a-1111-4222-8333-944445555666", "GET"),
+        ("/api/config", "GET"),
+        ("/api/vapi/navigation", "POST"),
+    ],
 )
-def test_public_widget_routes_answer_any_origin(client, path):
+def test_public_widget_routes_answer_any_origin(client, path, method):
     response = client.options(
-        path, headers={"Origin": "https://some-customer.example", "Access-Control-Request-Method": "POST"}
+        path, headers={"Origin": "https://some-customer.example", "Access-Control-Request-Method": method}
     )
 
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "https://some-customer.example"
-    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert method in response["Access-Control-Allow-Methods"]
     assert "authorization" in response["Access-Control-Allow-Headers"]
 
 
