@@ -35,6 +35,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no rate limit counts or replica marks left by another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def frozen_rate_limit_clock(monkeypatch):
+    """The rate limits' clock stopped: their windows are fixed (aligned to the clock), and a test that straddled
+    the end of one would start counting again."""
+    import types
+
+    from django_ratelimit import core
+
+    now = core.time.time()
+    monkeypatch.setattr(core, "time", types.SimpleNamespace(time=lambda: now))
+    return now
+
+
 # --- Clerk: a signing key of our own, configured as the verification key -------------------------------------
 
 

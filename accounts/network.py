@@ -30,6 +30,16 @@ def client_ip(request: HttpRequest) -> str | None:
         return None
 
 
+def client_network(request: HttpRequest) -> str | None:
+    """The address that rate limits and login lockouts count against: ``client_ip``, or for IPv6 the first address
+    of its /64, the block a provider gives one subscriber (who could otherwise take a fresh address, and a fresh
+    allowance, from it at will). None when the client's address is unknown."""
+    address = client_ip(request)
+    if address is None or ":" not in address:
+        return address
+    return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+
+
 def client_country(request: HttpRequest) -> str | None:
     """A two-letter country code from GEO_COUNTRY_HEADER (set by a CDN in front of us), behind a proxy only."""
     if not (settings.BEHIND_PROXY and settings.GEO_COUNTRY_HEADER):

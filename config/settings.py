@@ -8,6 +8,7 @@ one stops the process at start-up with a message that names it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -108,6 +109,9 @@ MIDDLEWARE = [
     # Pages (not /api/, which authenticates in DRF): a Clerk `__session` cookie signs the request in, verified
     # and synced exactly as the API does it.
     "accounts.pages.ClerkPageAuthenticationMiddleware",
+    # Per client address, every request that is not signed in (pages by their user, known here; API requests with
+    # a token after DRF has checked it), the widget's and the probes whoever sends them.
+    "accounts.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -344,17 +348,49 @@ else:
     CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives}
     CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
-# --- Cache (rate limits of the public widget routes) -----------------------------------------------------------
+# --- Cache (rate limits, the read replica's marks) ---------------------------------------------------------------
 
 # Shared by every process when CACHE_URL names a Redis (redis://host:6379/1); per process otherwise (quick start).
 CACHE_URL = env.str("CACHE_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Every anonymous request reads it: a Redis that stops answering costs a second, not the request (the
+            # rate limits and the replica's marks then let the request through).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Rate limits (accounts/ratelimit.py) --------------------------------------------------------------------------
+
+# Requests per client address (accounts.network.client_network) in a fixed window, per scope, "<count>/<period>"
+# with a period in s, m, h or d (120/min, 10/5m), counted in the cache above: one count for all processes with
+# CACHE_URL (atomic increments in Redis), one per process without.
+RATE_LIMITS = {
+    # The widget's public requests (PUBLIC_WIDGET_ROUTES), whoever makes them.
+    "widget": env.str("WIDGET_RATE_LIMIT", default="120/min"),
+    # /api/health, /api/ready and /metrics: load balancers and orchestrators probe them from few addresses.
+    "probe": env.str("PROBE_RATE_LIMIT", default="600/min"),
+    # Every other request that is not signed in: pages, sign-in forms, the API docs, unknown paths.
+    "anonymous": env.str("ANONYMOUS_RATE_LIMIT", default="120/min"),
+    # Requests that the secret-authenticated machine routes (WEBHOOK_ROUTES) refuse; valid deliveries never count.
+    "webhook": env.str("WEBHOOK_REFUSED_RATE_LIMIT", default="60/min"),
+}
+for _scope, _rate in RATE_LIMITS.items():
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd][a-z]*", _rate):
+        raise ImproperlyConfigured(
+            f"The {_scope} rate limit {_rate!r} is not <count>/<period> with a period in s, m, h or d (120/min, 10/5m)."
+        )
+PROBE_ROUTES = ["health", "ready", "metrics"]
+WEBHOOK_ROUTES = ["vapi-webhook", "vapi-knowledge-base", "clerk-webhook"]
+# django-ratelimit: a cache that answers nothing lets the request through (one that raises does too, see
+# accounts/ratelimit.py): an outage of the cache must not refuse every anonymous request.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Django REST framework and OpenAPI ------------------------------------------------------------------------
 
@@ -377,10 +413,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # DRF's throttles identify a client by the same rule as accounts.network.client_ip.
+    # Rate limits are accounts/ratelimit.py's, not DRF throttles; one added would name clients as client_ip does.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
-    # Per client IP, on the public widget routes (sessions, navigation, widget config).
-    "DEFAULT_THROTTLE_RATES": {"widget": env.str("WIDGET_RATE_LIMIT", default="120/min")},
 }
 # Seconds a client is told to wait (Retry-After) when the database does not answer.
 API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=5)

@@ -1,5 +1,5 @@
 """Routes the embedded widget calls from customers' sites: public (any origin, see PUBLIC_WIDGET_ROUTES),
-validated, and rate-limited per client address.
+validated, and rate-limited per client address (accounts/ratelimit.py, WIDGET_RATE_LIMIT).
 
     GET  /api/widget/{uuid}/config                     what the widget needs to draw itself and start calls
     POST /api/analytics/sessions                       a visitor's session starts (GET: the owner's report)
@@ -21,8 +21,6 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.errors import NotFoundError, ServiceError
@@ -35,24 +33,10 @@ from bots.models import Bot
 logger = logging.getLogger(__name__)
 
 
-class WidgetThrottle(AnonRateThrottle):
-    """Per client address (REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind BEHIND_PROXY), whether or not
-    the caller is signed in: the widget runs on strangers' pages."""
-
-    scope = "widget"
-
-    def get_rate(self) -> str | None:
-        # Read when used, not when the class was defined: a changed setting applies.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class _PublicView(APIView):
+    # Rate-limited per client address by accounts.ratelimit (the "widget" scope of PUBLIC_WIDGET_ROUTES).
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [WidgetThrottle]
 
 
 class WidgetConfigView(_PublicView):
@@ -125,9 +109,6 @@ class SessionsView(SessionsReportView):
 
     def get_permissions(self):
         return [AllowAny()] if self._widget() else super().get_permissions()
-
-    def get_throttles(self):
-        return [WidgetThrottle()] if self._widget() else super().get_throttles()
 
     @extend_schema(
         request=_SessionStart,

@@ -5,20 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 
 from analytics.models import Session
 from bots.models import BotStatus
 from bots.tests.factories import BotFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -152,8 +144,8 @@ def test_widget_config_of_an_unknown_bot(client):
     assert (response.status_code, response.json()["error"]) == (404, "Bot not found")
 
 
-def test_the_public_routes_are_rate_limited_per_address(client, bot, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"widget": "3/min"}}
+def test_the_public_routes_are_rate_limited_per_address(client, bot, settings, frozen_rate_limit_clock):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "widget": "3/min"}
 
     statuses = [client.get(f"/api/widget/{bot.uuid}/config").status_code for _ in range(5)]
 

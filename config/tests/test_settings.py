@@ -92,3 +92,10 @@ def test_a_negative_proxy_count_is_refused():
 
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
+
+
+def test_a_rate_limit_that_is_not_a_rate_is_refused():
+    result = manage("check", ANONYMOUS_RATE_LIMIT="120 per minute")
+
+    assert result.returncode != 0
+    assert "The anonymous rate limit '120 per minute' is not <count>/<period>" in result.stderr
