@@ -7,6 +7,7 @@ one stops the process at start-up with a message that names it.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -115,6 +117,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: a sign-in refused for a locked account or address becomes the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -187,12 +191,37 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in lockout: django-axes on the password forms (/sign-in without Clerk, the admin's login) ----------------
+
+# After this many failed passwords for one account (from anywhere), or from one client address (for any accounts),
+# signing in is refused for LOGIN_LOCKOUT_MINUTES after the last counted failure, even with the right password.
+# Unlock sooner: `manage.py axes_reset_username <email>`, `axes_reset_ip <address>`, `axes_reset` (everything), or
+# delete the account's rows under "Access attempts" in the admin (docs/abuse.md).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: by account, and by address
+AXES_USERNAME_FORM_FIELD = "username"  # the field of Django's AuthenticationForm, whatever USERNAME_FIELD is
+# The one client address rule (TRUSTED_PROXY_COUNT), IPv6 per /64, as for the rate limits.
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_network"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# A sign-in clears that account's failures from that address only (accounts.lockout.forget_failures_of_sign_in):
+# axes' own reset on success clears every failure of the account and of the address, so a guesser with an account
+# of their own could sign in to it between guesses and never be locked out.
+AXES_RESET_ON_SUCCESS = False
+# Attempts while locked out are refused without being counted: the lockout ends LOGIN_LOCKOUT_MINUTES after the
+# failures that caused it, as the lockout page says, however often the person retries.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No table of successful sign-ins (each row an address and a user agent, kept forever); failures only.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 

@@ -94,7 +94,7 @@ def test_migrations_apply_on_an_empty_database_and_reverse_to_zero(empty_databas
     assert _tables(empty_database) >= OUR_TABLES
 
     # Every app with migrations, to zero; Django unapplies what depends on each first.
-    for app in ("analytics", "documents", "bots", "admin", "sessions", "accounts", "auth", "contenttypes"):
+    for app in ("axes", "analytics", "documents", "bots", "admin", "sessions", "accounts", "auth", "contenttypes"):
         backward = manage("migrate", app, "zero", "--noinput", **env)
         assert backward.returncode == 0, backward.stderr
     assert _tables(empty_database) == {"django_migrations"}
