@@ -222,6 +222,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # No table of successful sign-ins (each row an address and a user agent, kept forever); failures only.
 AXES_DISABLE_ACCESS_LOG = True
+# No banner in the log at every process start (a command's output would carry it); failures and lockouts are logged.
+AXES_VERBOSE = False
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 
