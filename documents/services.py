@@ -26,7 +26,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from accounts.errors import ServiceError
+from accounts.errors import NotFoundError, ServiceError
 from accounts.models import User
 from accounts.tasking import enqueue_on_commit
 from bots.models import Bot, RagSourceType
@@ -200,6 +200,14 @@ def document_process(*, document_id: str) -> None:
 CHUNK_BATCH = 32
 
 
+def _locked_for_indexing(document: Document) -> bool:
+    """Lock for writing a document's text and chunks, in ``bot_lock``'s order: its bot ``FOR KEY SHARE``, then the
+    document. False when either was deleted meanwhile."""
+    return bot_lock_shared(bot_id=document.bot_id) and (
+        Document.objects.select_for_update().filter(pk=document.pk).exists()
+    )
+
+
 @transaction.atomic
 def _ingest(document: Document, stream: TextStream) -> bool:
     """Read, chunk and store a document, page by page. On PostgreSQL each batch of chunks is sent in pipeline
@@ -210,9 +218,7 @@ def _ingest(document: Document, stream: TextStream) -> bool:
     Locks: the bot ``FOR KEY SHARE`` first (``bot_lock``'s order: edits of the bot go on, its delete waits for
     this), then the document. The bot's counters are refreshed by the caller after the commit, not here: an update
     of the bot's row inside this long transaction would wait behind a document delete that waits for this one."""
-    if not bot_lock_shared(bot_id=document.bot_id):
-        return False
-    if not Document.objects.select_for_update().filter(pk=document.pk).exists():
+    if not _locked_for_indexing(document):
         return False
     DocumentChunk.objects.filter(document=document).delete()
     chunker = Chunker(size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
@@ -331,9 +337,7 @@ def document_index_text(*, document: Document, text: str, pages: int | None = No
     """Store ``text`` (already extracted: a crawled page, say) as the document's content, cut it into chunks and
     index them: READY. False when the document (or its bot) was deleted meanwhile. Locks as ``_ingest`` does."""
     with transaction.atomic():
-        if not bot_lock_shared(bot_id=document.bot_id):
-            return False
-        if not Document.objects.select_for_update().filter(pk=document.pk).exists():
+        if not _locked_for_indexing(document):
             return False
         chunks = chunk_text(text, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
         DocumentChunk.objects.filter(document=document).delete()
@@ -503,7 +507,9 @@ def bot_website_sync(*, bot_id: str) -> SyncResult:
     # A crawl stopped by its page or time limit did not see the whole site: then nothing is removed.
     complete = len(result.pages) < limits.max_pages and time.monotonic() - started < limits.total_timeout * 0.9
     with transaction.atomic():
-        if not Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).exists():  # bot_lock's order
+        try:
+            bot_lock(bot=bot)
+        except NotFoundError:
             return result  # deleted while its site was read
         if complete:
             gone = Document.objects.filter(bot=bot, source_url__isnull=False).exclude(source_url__in=result.pages)
@@ -521,7 +527,9 @@ def document_upsert_page(*, bot: Bot, page: Page, text: str) -> str:
     (its worker killed) leaves the page as it was, never PROCESSING with no one at work on it (the sweeper takes up
     uploads only: a page has no stored original to process again). The bot is locked first, in ``bot_lock``'s order
     (one page's work is short; a document delete or a bot edit waits for it)."""
-    if not Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).exists():
+    try:
+        bot_lock(bot=bot)
+    except NotFoundError:
         return "bot gone"
     existing = Document.objects.filter(bot=bot, source_url=page.url).first()
     if existing is not None and existing.content_hash == text_hash(text) and existing.status == DocumentStatus.READY:

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
+from accounts.tests.conftest import PASSWORD
 from accounts.tests.factories import StaffUserFactory, UserFactory
-from accounts.tests.test_pages import PASSWORD, publishable_key
+from accounts.tests.test_pages import publishable_key
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +26,6 @@ ATTACKER = "203.0.113.66"
 def lockout_settings(settings):
     settings.AXES_FAILURE_LIMIT = 5
     settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-
-
-@pytest.fixture
-def local_user(db) -> User:
-    user = UserFactory(email="ada@example.com")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 @pytest.fixture

@@ -14,21 +14,11 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.pages import CLERK_JS_PATH, clerk_frontend_api
-from accounts.tests.factories import UserFactory
-
-PASSWORD = "a-long-local-password-42"
+from accounts.tests.conftest import PASSWORD
 
 
 def publishable_key(host: str, kind: str = "test") -> str:
     return f"pk_{kind}_" + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
-
-
-@pytest.fixture
-def local_user(db) -> User:
-    user = UserFactory(email="ada@example.com")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 @pytest.fixture
