@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.admin_tools import BrowserAdmin, changelist_link, count_of, export_as_csv
 from accounts.models import DeletedClerkUser, User
+from common.admin_tools import BrowserAdmin, changelist_link, count_of, export_as_csv
 
 # Branding is in templates/admin/base_site.html.
 admin.site.index_title = "Data browser"

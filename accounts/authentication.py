@@ -10,10 +10,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.request import Request
 
-from accounts.errors import UnavailableError
 from accounts.models import User
 from accounts.services import UserDeleted, user_get_or_create_for_session
 from accounts.tokens import SessionClaims, TokenError, VerificationUnavailable, verify_session_token
+from common.errors import UnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from accounts.inputs import pg_text
+from common.inputs import pg_text
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from accounts.errors import is_api_request, json_error
-from accounts.network import client_network
+from common.errors import is_api_request, json_error
+from common.network import client_network
 
 MESSAGE = "Too many failed sign-in attempts"
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from accounts.ids import local_user_id
+from common.ids import local_user_id
 
 # The email column is unique and required, but Clerk may not tell us the address yet (the Backend API is not
 # configured or did not answer, or the account signs in with a phone number). Until it does, the user gets an

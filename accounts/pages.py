@@ -37,10 +37,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.authentication import is_session_cookie, session_cookie
-from accounts.errors import is_api_request
 from accounts.models import User
 from accounts.services import UserDeleted, user_get_or_create_for_session
 from accounts.tokens import TokenError, VerificationUnavailable, verify_session_token
+from common.errors import is_api_request
 
 logger = logging.getLogger(__name__)
 

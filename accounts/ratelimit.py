@@ -25,7 +25,7 @@ Counting is django-ratelimit's ``get_usage``: a fixed window per client and scop
 an atomic ``add`` then ``incr``. With ``CACHE_URL`` (Redis) that is Redis' INCR, so every web process counts into
 the same number and concurrent requests are never lost (DRF's throttles read a list of timestamps and write it
 back: two processes at once lose one of the two). Without it, each process counts in its own memory (the quick
-start's single process). The client is ``accounts.network.client_network``: the one client address rule, IPv6 per
+start's single process). The client is ``common.network.client_network``: the one client address rule, IPv6 per
 /64. A cache that does not answer lets requests through, logged: a Redis outage must not take the site, and its
 health probes, down with it.
 
@@ -45,9 +45,9 @@ from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
 from accounts.authentication import session_cookie
-from accounts.errors import is_api_request, json_error
-from accounts.network import client_network
-from accounts.public_routes import is_public_widget_request, url_name
+from common.errors import is_api_request, json_error
+from common.network import client_network
+from common.public_routes import is_public_widget_request, url_name
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from rest_framework.views import APIView
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from accounts.clerk_api import profile_from_user_json
-from accounts.errors import ServiceError, UnavailableError
-from accounts.inputs import load_json, read_body
 from accounts.models import USER_ID
 from accounts.services import UserDeleted, user_delete_from_clerk, user_sync_from_clerk
+from common.errors import ServiceError, UnavailableError
+from common.inputs import load_json, read_body
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from accounts.admin_tools import BrowserAdmin, change_link
 from analytics.models import Call, Session
+from common.admin_tools import BrowserAdmin, change_link
 
 
 def _duration(seconds: float | None) -> str:

@@ -39,10 +39,10 @@ from django.views import View
 from django_htmx.http import push_url
 
 from accounts.pages import PageLoginRequiredMixin
-from accounts.replica import replica_reads
 from analytics import selectors
 from analytics.models import CallStatus
 from bots.selectors import bot_list
+from common.replica import replica_reads
 
 TIME_RANGES = {"7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", "all": "All time"}
 DEFAULT_RANGE = "30d"

@@ -57,10 +57,10 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Collate, ExtractHour, NullIf, TruncDate
 from django.utils import timezone
 
-from accounts.errors import NotFoundError
 from accounts.models import User
 from analytics.models import Call, CallStatus, Session
 from bots.models import Bot, BotStatus
+from common.errors import NotFoundError
 
 CALL_NOT_FOUND = "Call not found"
 

@@ -20,11 +20,11 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.errors import ConflictError, NotFoundError
-from accounts.ids import cuid
-from accounts.inputs import pg_text
 from analytics.models import MAX_CALL_COST, MAX_CALL_SECONDS, Call, CallStatus, Session
 from bots.models import Bot, BotStatus
+from common.errors import ConflictError, NotFoundError
+from common.ids import cuid
+from common.inputs import pg_text
 
 logger = logging.getLogger(__name__)
 

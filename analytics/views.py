@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views import View
 
-from accounts.errors import NotFoundError
 from bots.embed import embed_code, public_base_url
 from bots.selectors import bot_get_public
+from common.errors import NotFoundError
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 UUID = re.compile(r"^[0-9a-fA-F-]{36}$")

@@ -17,10 +17,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.errors import ServiceError, UnavailableError
-from accounts.inputs import load_json, read_body
 from analytics.services import call_record_message
 from bots.vapi import request_has_vapi_secret
+from common.errors import ServiceError, UnavailableError
+from common.inputs import load_json, read_body
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 
-from accounts.admin_tools import BrowserAdmin, change_link, changelist_link, count_of
-from accounts.errors import ServiceError
 from bots import services
 from bots.embed import public_base_url
 from bots.models import Bot, BotStatus
+from common.admin_tools import BrowserAdmin, change_link, changelist_link, count_of
+from common.errors import ServiceError
 
 
 @admin.register(Bot)

@@ -23,14 +23,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.fields import empty
 
-from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.pages import page_login_required
-from accounts.uploads import SkipOversizeFiles
 from bots import selectors, services
 from bots.api.serializers import BotInputSerializer
 from bots.embed import embed_code, public_base_url
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
+from common.errors import ConflictError, NotFoundError, ServiceError
+from common.uploads import SkipOversizeFiles
 
 MB = 1024 * 1024
 # The language select offers these; a bot's own code (any the serializer accepts) is added when it is not here.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.errors import NotFoundError
 from accounts.models import User
 from bots.models import Bot, BotStatus
+from common.errors import NotFoundError
 
 BOT_NOT_FOUND = "Bot not found"
 

@@ -24,9 +24,7 @@ from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import User
-from accounts.tasking import enqueue_on_commit
 from bots.embed import embed_code
 from bots.models import Bot, BotStatus, RagSourceType
 from bots.selectors import BOT_NOT_FOUND
@@ -36,6 +34,8 @@ from bots.vapi import (
     VapiRejected,
     assistant_body,
 )
+from common.errors import ConflictError, NotFoundError, ServiceError
+from common.tasking import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ MAX_ACTIVATION_ATTEMPTS = 3
 
 
 def _on_commit_enqueue(task_name: str, *args: Any, **options: Any) -> None:
-    """Queue a task of bots/tasks.py once the transaction commits (accounts.tasking: a broker that is down is
+    """Queue a task of bots/tasks.py once the transaction commits (common.tasking: a broker that is down is
     logged, not raised; the beat tasks pick up what was not queued)."""
     enqueue_on_commit(f"bots.tasks.{task_name}", *args, **options)
 

@@ -1,6 +1,6 @@
 """Celery tasks of the bot lifecycle. Thin (STYLE.md 9): load by id, call a service, retry with backoff, and
 record the reason when retries run out. With no broker configured they run eagerly, in the web process
-(accounts/tasking.py)."""
+(common/tasking.py)."""
 
 from __future__ import annotations
 

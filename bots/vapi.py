@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from accounts.inputs import InvalidInput, load_json
+from common.inputs import InvalidInput, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ class VapiClient:
 def _vapi_message(response: httpx.Response) -> str:
     """VAPI's error message (``{"message": …}``, sometimes a list), trimmed for storing and showing to the bot's
     owner, with any secret of ours it may echo (a key in a validation message, say) masked."""
-    from config.monitoring.redaction import redact  # the project's one list of secrets (not an app: no cycle)
+    from common.redaction import redact  # the project's one list of secrets (not an app: no cycle)
 
     try:
         body = response.json()

@@ -65,7 +65,7 @@ def database_config(
             config["CONN_MAX_AGE"] = conn_max_age
     elif config["ENGINE"] == SQLITE_ENGINE:
         # The zero-setup quick start: WAL and immediate transactions keep the web requests and the tasks that run
-        # in the background (accounts/tasking.py) from failing with "database is locked". SQLite has one writer: a
+        # in the background (common/tasking.py) from failing with "database is locked". SQLite has one writer: a
         # request that writes waits while the processing of an upload holds the file (9-14 s for 49 MB of text on
         # two cores), up to this many seconds instead of Python's 5 before it answers 503.
         options.setdefault("init_command", "PRAGMA journal_mode=WAL;")

@@ -38,8 +38,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.utils.dateparse import parse_datetime
 
-from accounts.errors import ServiceError
 from bots.models import Bot
+from common.errors import ServiceError
 from config.legacy_import import Change, LegacyImportError, Problem, aware, database_refusal
 from documents.extract import media_type
 from documents.models import Document, DocumentStatus

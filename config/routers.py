@@ -3,7 +3,7 @@
 Installed in ``DATABASE_ROUTERS`` only when a replica is configured. Writes always go to the primary
 (``default``). A read goes to the replica only when all of these hold, and to the primary otherwise:
 
-- it happens inside a view handler that declared its reads replica-safe (``accounts.replica.replica_reads``,
+- it happens inside a view handler that declared its reads replica-safe (``common.replica.replica_reads``,
   which is also where the kill switch, the cool-down after a failure and the after-write stickiness are decided);
 - the request has not written yet (read-your-writes);
 - the primary's connection is not inside a transaction: code that opened ``transaction.atomic`` wants a
@@ -20,7 +20,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
-from accounts.replica import REPLICA, current_routing
+from common.replica import REPLICA, current_routing
 
 _SAME_DATA = frozenset({DEFAULT_DB_ALIAS, REPLICA})
 

@@ -57,7 +57,7 @@ if BEHIND_PROXY:
     USE_X_FORWARDED_HOST = True
 # How many proxies in front of the app append to X-Forwarded-For (a CDN then a load balancer: 2). The client is
 # the entry that many places from the right; entries further left are the client's own writing and never read
-# (accounts.network.client_ip). One proxy with BEHIND_PROXY, none without: the address is then REMOTE_ADDR.
+# (common.network.client_ip). One proxy with BEHIND_PROXY, none without: the address is then REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "django_htmx",
     # django-csp: its system checks (the middleware is ours, accounts.csp).
     "csp",
-    # Ours, lowest layer first: accounts <- bots <- documents, analytics.
+    # Ours, lowest layer first: common (infrastructure, nothing about users) <- accounts <- bots <- documents,
+    # analytics. pyproject.toml's import-linter contracts hold the direction (docs/architecture.md).
+    "common",
     "accounts",
     "bots",
     "documents",
@@ -100,9 +102,9 @@ MIDDLEWARE = [
     # documents), error pages included; pages add the third-party sources they load (accounts/csp.py).
     "accounts.csp.ContentSecurityPolicyMiddleware",
     # Outside everything that can answer with an error page: under /api/ every error is JSON.
-    "accounts.errors.ApiErrorMiddleware",
-    # A NUL character in the path or query string is a 400 before anything looks at it (accounts/inputs.py).
-    "accounts.inputs.RefuseNulInAddressMiddleware",
+    "common.errors.ApiErrorMiddleware",
+    # A NUL character in the path or query string is a 400 before anything looks at it (common/inputs.py).
+    "common.inputs.RefuseNulInAddressMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,7 +161,7 @@ DATABASES = {
     )
 }
 # Optional read replica (docs/replica.md): the analytics reports, list endpoints and admin changelists may read
-# from it (accounts/replica.py says when); everything else uses the primary. Without it there is no "replica"
+# from it (common/replica.py says when); everything else uses the primary. Without it there is no "replica"
 # alias, no router and no routing middleware: every query goes to "default".
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 # Off: every read goes to the primary again (incidents, lag), without removing the replica's configuration.
@@ -169,10 +171,10 @@ DATABASE_REPLICA_COOLDOWN = env.int("DATABASE_REPLICA_COOLDOWN", default=30)
 # After a signed-in user's request writes, that user's reads stay on the primary this long (replication lag).
 DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=5)
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = database_config(DATABASE_REPLICA_URL, **DATABASE_CONNECTIONS)  # accounts.replica.REPLICA
+    DATABASES["replica"] = database_config(DATABASE_REPLICA_URL, **DATABASE_CONNECTIONS)  # common.replica.REPLICA
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "accounts.replica.ReplicaRoutingMiddleware"
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "common.replica.ReplicaRoutingMiddleware"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Seconds a Celery worker waits at start-up for the database to answer before it exits non-zero (for the platform
@@ -211,7 +213,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: by account, and by address
 AXES_USERNAME_FORM_FIELD = "username"  # the field of Django's AuthenticationForm, whatever USERNAME_FIELD is
 # The one client address rule (TRUSTED_PROXY_COUNT), IPv6 per /64, as for the rate limits.
-AXES_CLIENT_IP_CALLABLE = "accounts.network.client_network"
+AXES_CLIENT_IP_CALLABLE = "common.network.client_network"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # A sign-in clears that account's failures from that address only (accounts.lockout.forget_failures_of_sign_in):
 # axes' own reset on success clears every failure of the account and of the address, so a guesser with an account
@@ -399,7 +401,7 @@ CACHES = {
 
 # --- Rate limits (accounts/ratelimit.py) --------------------------------------------------------------------------
 
-# Requests per client address (accounts.network.client_network) in a fixed window, per scope, "<count>/<period>"
+# Requests per client address (common.network.client_network) in a fixed window, per scope, "<count>/<period>"
 # with a period in s, m, h or d (120/min, 10/5m), counted in the cache above: one count for all processes with
 # CACHE_URL (atomic increments in Redis), one per process without.
 RATE_LIMITS = {
@@ -433,15 +435,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON bodies bounded in size and depth, with finite numbers and no NUL characters (accounts/inputs.py).
+    # JSON bodies bounded in size and depth, with finite numbers and no NUL characters (common/inputs.py).
     "DEFAULT_PARSER_CLASSES": [
-        "accounts.inputs.JSONParser",
+        "common.inputs.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "EXCEPTION_HANDLER": "accounts.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Rate limits are accounts/ratelimit.py's, not DRF throttles; one added would name clients as client_ip does.
@@ -480,7 +482,7 @@ CORS_ALLOW_CREDENTIALS = False  # cross-origin callers send a bearer token, neve
 # The frontend may read the request id of a failed call, for a user to quote it (it names that request's log lines).
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 # ...except the requests that the widget makes from any customer's site: these routes (URL names) with these methods
-# answer any origin (accounts/public_routes.py). The same path with another method is the owner's, and is not public.
+# answer any origin (common/public_routes.py). The same path with another method is the owner's, and is not public.
 PUBLIC_WIDGET_ROUTES: dict[str, list[str]] = {
     "widget-config": ["GET"],
     "analytics-sessions": ["POST"],  # GET: the owner's sessions report
@@ -520,7 +522,7 @@ CLERK_DEV_KEY_DIR = env.path("CLERK_DEV_KEY_DIR", default=BASE_DIR / "var" / "de
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# Without a broker, where tasks run (accounts/tasking.py): "background", in a worker thread of the web process that
+# Without a broker, where tasks run (common/tasking.py): "background", in a worker thread of the web process that
 # queued them, which also runs the beat schedule below; "inline", inside the request that queued them, with no
 # schedule (the test suite's choice: synchronous and deterministic).
 TASKS_WITHOUT_BROKER = env.str("TASKS_WITHOUT_BROKER", default="background").lower()
@@ -596,7 +598,7 @@ LOGGING_CONFIG = "config.monitoring.logs.configure_logging"  # dictConfig, and P
 # GET /api/ready waits this many seconds for the Celery broker (when one is configured) before answering 503.
 READINESS_BROKER_TIMEOUT = env.float("READINESS_BROKER_TIMEOUT", default=2.0)
 # GET /metrics answers a bearer token equal to METRICS_TOKEN, or a client address within METRICS_ALLOWED_IPS
-# (addresses or CIDR networks; the client address of accounts.network.client_ip). Neither set: the route answers 404.
+# (addresses or CIDR networks; the client address of common.network.client_ip). Neither set: the route answers 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
 validate_metrics_settings(token=METRICS_TOKEN, allowed_ips=METRICS_ALLOWED_IPS)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.errors import api_not_found
+from common.errors import api_not_found
 from config.health import HealthView
 from config.monitoring.metrics import metrics_view
 from config.monitoring.readiness import ReadinessView
@@ -35,4 +35,4 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
-handler500 = "accounts.errors.server_error"
+handler500 = "common.errors.server_error"

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 
-from accounts.admin_tools import BrowserAdmin, change_link
 from bots.admin import BotAdmin
+from common.admin_tools import BrowserAdmin, change_link
 from documents.models import Document
 
 # Listing columns only: a document's text and chunks can be megabytes.

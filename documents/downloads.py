@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 
-from accounts.errors import NotFoundError
+from common.errors import NotFoundError
 from documents.models import Document
 
 # The original's download types, by extension; anything else is a download of bytes.

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from accounts.ids import cuid
+from common.ids import cuid
 
 
 class DocumentStatus(models.TextChoices):

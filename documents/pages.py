@@ -6,7 +6,7 @@ Views call the same services and selectors as the API (``documents.services``, `
 is a 404. An htmx request gets the fragment; the same URL without htmx (no JavaScript, a reloaded address) gets it
 inside the layout, or, after a POST, a redirect back to the bot page with a message.
 
-Uploads go through the API's limits: ``accounts.uploads.SkipOversizeFiles``, put first, skips a file over
+Uploads go through the API's limits: ``common.uploads.SkipOversizeFiles``, put first, skips a file over
 ``MAX_UPLOAD_MB`` while it arrives (nothing of it is kept) and names it, and the rest of the form, CSRF token
 included, is still read; a request over ``MAX_UPLOAD_REQUEST_MB`` is refused unread by the API's handler
 (``documents.uploads.LimitedUploadHandler``). Handlers must be in place before the body is read, and Django's CSRF
@@ -31,11 +31,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.errors import ServiceError
 from accounts.pages import page_login_required
-from accounts.uploads import SkipOversizeFiles
 from bots.models import Bot, RagSourceType
 from bots.selectors import bot_get
+from common.errors import ServiceError
+from common.uploads import SkipOversizeFiles
 from documents import selectors, services
 from documents.api.serializers import SearchQueryInputSerializer
 from documents.downloads import original_response
@@ -51,7 +51,7 @@ SYNC_WATCH_SECONDS = 600
 
 
 def _owned_bot(request: HttpRequest, uuid: str) -> Bot:
-    return bot_get(user=request.user, uuid=uuid)  # another user's: NotFoundError, the 404 page (accounts.errors)
+    return bot_get(user=request.user, uuid=uuid)  # another user's: NotFoundError, the 404 page (common.errors)
 
 
 def _owned_document(request: HttpRequest, document_id: str) -> Document:

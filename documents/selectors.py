@@ -6,9 +6,9 @@ from typing import TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from accounts.errors import NotFoundError
 from accounts.models import User
 from bots.models import Bot
+from common.errors import NotFoundError
 from documents.models import Document
 
 

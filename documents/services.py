@@ -26,11 +26,11 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from accounts.errors import NotFoundError, ServiceError
 from accounts.models import User
-from accounts.tasking import enqueue_on_commit
 from bots.models import Bot, RagSourceType
 from bots.services import bot_lock, bot_lock_shared
+from common.errors import NotFoundError, ServiceError
+from common.tasking import enqueue_on_commit
 from documents.chunking import Chunker, chunk_text, word_count
 from documents.crawl import CrawlError, CrawlLimits, Page, crawl
 from documents.extract import KINDS, ExtractionError, TextStream, html_to_text, media_type, normalize_text, open_text
@@ -49,7 +49,7 @@ def bot_storage_path(bot: Bot) -> str:
 
 
 def _on_commit_process(document_ids: Iterable[str]) -> None:
-    """Queue the processing of each document once the transaction commits (accounts.tasking)."""
+    """Queue the processing of each document once the transaction commits (common.tasking)."""
     for document_id in document_ids:
         enqueue_on_commit("documents.tasks.process_document", document_id)
 

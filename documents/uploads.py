@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from accounts.errors import ServiceError
+from common.errors import ServiceError
 from documents.extract import sniff_kind
 
 MB = 1024 * 1024

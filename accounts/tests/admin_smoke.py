@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.admin_tools import export_fields
+from common.admin_tools import export_fields
 
 
 def today() -> str:

@@ -41,7 +41,7 @@ urlpatterns = [
     path("api/test/session", _session_view),
     path("", include("config.urls")),
 ]
-handler500 = "accounts.errors.server_error"  # as in config/urls.py: errors raised in middleware
+handler500 = "common.errors.server_error"  # as in config/urls.py: errors raised in middleware
 
 
 @pytest.fixture

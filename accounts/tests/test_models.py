@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import IntegrityError, connection
 
-from accounts.ids import cuid, local_user_id
 from accounts.tests.factories import UserFactory
 from analytics.models import Call, Session
 from analytics.tests.factories import CallFactory, SessionFactory
 from bots.models import Bot
 from bots.tests.factories import BotFactory
+from common.ids import cuid, local_user_id
 from documents.models import Document
 from documents.tests.factories import DocumentFactory
 

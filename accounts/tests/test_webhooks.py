@@ -157,7 +157,7 @@ def test_a_user_without_email_keeps_a_placeholder(client):
 
 
 def test_nul_characters_are_removed_from_what_clerk_sends(client):
-    # PostgreSQL cannot store a NUL: removed from every string of a machine's delivery (accounts/inputs.py).
+    # PostgreSQL cannot store a NUL: removed from every string of a machine's delivery (common/inputs.py).
     event = user_event("user.created", first_name="A\x00da", email="ada\x00@example.com")
     event["data"]["id"] = "user_2\x00ADA"
     body = json.dumps(event)

@@ -23,12 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFoundError, ServiceError
-from accounts.inputs import JSONParser
-from accounts.network import client_country, client_ip
 from analytics import services
 from analytics.api.reports import SessionsReportView
 from bots.models import Bot
+from common.errors import NotFoundError, ServiceError
+from common.inputs import JSONParser
+from common.network import client_country, client_ip
 
 logger = logging.getLogger(__name__)
 

@@ -43,10 +43,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.admin_tools import csv_cell
-from accounts.replica import replica_reads
 from analytics import selectors
 from analytics.models import CallStatus
+from common.admin_tools import csv_cell
+from common.replica import replica_reads
 
 DATA_SOURCE = "database"
 MAX_LIMIT = 200

@@ -13,7 +13,7 @@ about 145 ms while nothing is vacuumed yet.
 
 from django.db import migrations, models
 
-from accounts.migration_ops import postgresql_sql
+from common.migration_ops import postgresql_sql
 
 TABLES = ("calls", "sessions")
 STORAGE = "autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02"

@@ -41,7 +41,7 @@ def test_a_visitor_session_starts_without_sign_in(client, bot):
 
 
 def test_a_user_agent_header_with_a_nul_is_stored_without_it(client, bot):
-    # A server in front may pass one through; PostgreSQL cannot store it (accounts.inputs.pg_text).
+    # A server in front may pass one through; PostgreSQL cannot store it (common.inputs.pg_text).
     response = client.post(
         "/api/analytics/sessions", {"botUuid": bot.uuid}, content_type="application/json", HTTP_USER_AGENT="Bot\x00/1.0"
     )

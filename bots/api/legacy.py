@@ -20,9 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import ServiceError
-from accounts.inputs import InvalidInput, JSONParser, load_json
-from accounts.replica import replica_reads
 from bots import selectors, services
 from bots.api.serializers import (
     BotOutputSerializer,
@@ -32,6 +29,9 @@ from bots.api.serializers import (
 )
 from bots.embed import public_base_url
 from bots.models import Bot, BotStatus, RagSourceType
+from common.errors import ServiceError
+from common.inputs import InvalidInput, JSONParser, load_json
+from common.replica import replica_reads
 
 REQUIRED_CONFIG = ("botName", "welcomeMessage", "systemPrompt")
 

@@ -18,13 +18,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.inputs import BOT_UUID_PATTERN, JSONParser
-from accounts.replica import replica_reads
 from accounts.scoping import OwnedViewSet
 from bots import selectors, services
 from bots.api.serializers import BotDetailSerializer, BotInputSerializer
 from bots.embed import public_base_url
 from bots.models import Bot, BotStatus
+from common.inputs import BOT_UUID_PATTERN, JSONParser
+from common.replica import replica_reads
 
 
 class BotPagination(PageNumberPagination):

@@ -67,7 +67,7 @@ def token_matches(request: Any, token: str) -> bool:
 
 
 def address_allowed(request: Any, networks: Sequence[Network]) -> bool:
-    from accounts.network import client_ip  # the app layer, loaded after settings
+    from common.network import client_ip  # the app layer, loaded after settings
 
     # X-Forwarded-For is read only behind TRUSTED_PROXY_COUNT proxies, as for rate limits: otherwise a client could
     # name any address on the list.

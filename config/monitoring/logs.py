@@ -7,7 +7,7 @@ Monitor, Loki, CloudWatch, …) to index without parsing: ``time`` (UTC, ISO 860
 lines). ``LOG_FORMAT=plain`` (the default in development) writes the same as readable lines.
 
 Every handler gets two filters: ``ContextFilter`` puts the request and task ids on the record, and
-``RedactingFilter`` removes secrets from it (config/monitoring/redaction.py). Django's own ``django``,
+``RedactingFilter`` removes secrets from it (common/redaction.py). Django's own ``django``,
 ``django.server`` and ``py.warnings`` loggers lose the handlers Django gives them by default and propagate to ours:
 one format, one redaction, and no tracebacks mailed to ADMINS from under our feet. Python's warnings are routed
 through logging too (``configure_logging``), instead of being printed raw to standard error.
@@ -102,7 +102,7 @@ def make_formatter(log_format: str) -> logging.Formatter:
 
 def handler_filters() -> list[logging.Filter]:
     """The filters every handler needs, in order: context first, then redaction (which sees the final message)."""
-    from config.monitoring.redaction import RedactingFilter
+    from common.redaction import RedactingFilter
 
     return [ContextFilter(), RedactingFilter()]
 
@@ -125,7 +125,7 @@ def logging_config(*, level: str, log_format: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "filters": {
             "context": {"()": "config.monitoring.logs.ContextFilter"},
-            "redact": {"()": "config.monitoring.redaction.RedactingFilter"},
+            "redact": {"()": "common.redaction.RedactingFilter"},
         },
         "formatters": {
             "json": {"()": "config.monitoring.logs.JsonFormatter"},

@@ -4,7 +4,7 @@ readiness probe. ``/api/health`` stays the liveness check (process up, database 
 Ready means:
 
 - **database**: the primary database answers ``SELECT 1``. A read replica is not checked: when it fails, its
-  reads go to the primary (accounts/replica.py), so this process can still serve;
+  reads go to the primary (common/replica.py), so this process can still serve;
 - **migrations**: the default database has every migration of the code applied (a new release whose ``migrate``
   has not run yet would fail on missing columns). Planning reads every migration file, so the answer is kept once
   it is "none pending": migrations are never unapplied under a running release;
@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import error_body
+from common.errors import error_body
 from config.health import database_is_reachable
 
 logger = logging.getLogger(__name__)

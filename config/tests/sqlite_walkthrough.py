@@ -63,7 +63,7 @@ def main() -> None:
 
     def processed(uuid: str) -> None:
         """Wait for the bot's documents to be READY: without a broker they are processed in the background of the
-        process that took the upload (accounts/tasking.py), while the API shows their progress."""
+        process that took the upload (common/tasking.py), while the API shows their progress."""
         deadline = time.monotonic() + 30
         while True:
             listed = body(api.get(f"/api/bots/{uuid}/documents"))

@@ -11,9 +11,9 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 
+from common.redaction import RedactingFilter
 from config.monitoring.context import request_id_var, task_id_var
 from config.monitoring.logs import ContextFilter, JsonFormatter, PlainFormatter, logging_config
-from config.monitoring.redaction import RedactingFilter
 from config.tests.processes import manage
 
 

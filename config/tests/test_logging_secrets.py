@@ -27,10 +27,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 from django.db import OperationalError, connections
 
-from config.monitoring import redaction
+from common import redaction
+from common.redaction import RedactingFilter
 from config.monitoring.gunicorn_hooks import GunicornLogger
 from config.monitoring.logs import logging_config
-from config.monitoring.redaction import RedactingFilter
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,7 @@ def test_the_suite_runs_on_postgresql():
 
 @pytest.mark.django_db
 def test_the_postgresql_only_settings_are_applied():
-    # Migrations' SQL that SQLite goes without (accounts.migration_ops.postgresql_sql): lz4 for the large texts
+    # Migrations' SQL that SQLite goes without (common.migration_ops.postgresql_sql): lz4 for the large texts
     # where the server has it, frequent autovacuum for the tables the analytics read from their indexes.
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_config() WHERE name = 'CONFIGURE' AND setting LIKE '%--with-lz4%'")

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from config.monitoring import redaction
-from config.monitoring.redaction import REDACTED, RedactingFilter, Redactor, current_redactor, secrets_from_settings
+from common import redaction
+from common.redaction import REDACTED, RedactingFilter, Redactor, current_redactor, secrets_from_settings
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The read replica (config/routers.py, accounts/replica.py) against a second, real PostgreSQL database.
+"""The read replica (config/routers.py, common/replica.py) against a second, real PostgreSQL database.
 
 The stand-in replica is a copy of the test database (``CREATE DATABASE … TEMPLATE``), registered as the "replica"
 alias for this module only: the rest of the suite never has a second alias, so pytest-django creates and migrates
@@ -33,19 +33,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.replica import COOLDOWN_KEY, REPLICA, RequestRouting, _routing, _writer_key, replica_reads
 from accounts.tests.factories import UserFactory
 from analytics.tests.factories import CallFactory, SessionFactory
 from bots.models import Bot
 from bots.selectors import bot_get
 from bots.tests.factories import BotFactory
+from common.replica import COOLDOWN_KEY, REPLICA, RequestRouting, _routing, _writer_key, replica_reads
 from config.routers import ReplicaRouter
 from config.tests.processes import free_port
 from documents.tests.factories import DocumentFactory
 
 ON_PRIMARY = "ON-PRIMARY"
 ON_REPLICA = "ON-REPLICA"
-MIDDLEWARE = "accounts.replica.ReplicaRoutingMiddleware"
+MIDDLEWARE = "common.replica.ReplicaRoutingMiddleware"
 ROUTER = "config.routers.ReplicaRouter"
 OUR_TABLES = {"users", "bots", "documents", "sessions", "calls"}
 
@@ -309,7 +309,7 @@ def test_reads_go_to_the_primary_when_switched_off_or_when_the_cache_does_not_an
         raise ConnectionError("Redis is not answering")
 
     monkeypatch.setattr(caches["default"], "get_many", cache_down)
-    with caplog.at_level(logging.WARNING, logger="accounts.replica"):
+    with caplog.at_level(logging.WARNING, logger="common.replica"):
         assert answered_by(client.get("/api/analytics/calls")) == "primary"
     assert "the cache did not answer (ConnectionError while reading the replica marks)" in caplog.text
 
@@ -322,13 +322,13 @@ def test_a_replica_that_does_not_answer_falls_back_to_the_primary_then_pauses(wo
     connections[REPLICA].close()
     replica_settings["PORT"] = free_port()  # nothing listens there: connections are refused
     try:
-        with caplog.at_level(logging.WARNING, logger="accounts.replica"):
+        with caplog.at_level(logging.WARNING, logger="common.replica"):
             assert answered_by(client.get("/api/analytics/overview")) == "primary"
             assert "Read replica failed (OperationalError) on GET /api/analytics/overview" in caplog.text
 
             caplog.clear()
             assert answered_by(client.get("/api/bots/list")) == "primary"
-            assert not [record for record in caplog.records if record.name == "accounts.replica"]  # not tried
+            assert not [record for record in caplog.records if record.name == "common.replica"]  # not tried
     finally:
         replica_settings["PORT"] = port
         connections[REPLICA].close()

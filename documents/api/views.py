@@ -29,12 +29,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import ForbiddenError, NotFoundError, UnavailableError
-from accounts.inputs import load_json, read_body
-from accounts.replica import replica_reads
 from bots.models import Bot, BotStatus
 from bots.selectors import bot_get
 from bots.vapi import request_has_vapi_secret
+from common.errors import ForbiddenError, NotFoundError, UnavailableError
+from common.inputs import load_json, read_body
+from common.replica import replica_reads
 from documents import selectors, services
 from documents.api.serializers import DocumentOutputSerializer, SearchQueryInputSerializer
 from documents.downloads import original_response

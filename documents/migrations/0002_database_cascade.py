@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from accounts.migration_ops import database_cascade
+from common.migration_ops import database_cascade
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from accounts.migration_ops import database_cascade, postgresql_sql
+from common.migration_ops import database_cascade, postgresql_sql
 
 GIN_INDEX = (
     'CREATE INDEX IF NOT EXISTS "document_chunks_searchVector_gin" ON "document_chunks" USING gin ("searchVector")'

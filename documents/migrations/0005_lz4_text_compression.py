@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from accounts.migration_ops import postgresql_sql
+from common.migration_ops import postgresql_sql
 
 COLUMNS = (("documents", "content"), ("documents", "chunks"), ("document_chunks", "content"))
 

@@ -11,7 +11,7 @@ extension (the database's owner may create it); Azure Database for PostgreSQL li
 from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations
 
-from accounts.migration_ops import postgresql_sql
+from common.migration_ops import postgresql_sql
 
 BY_BOT = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "document_chunks_bot_searchVector_gin" ON "document_chunks" USING gin ("botId", "searchVector")'
 DROP_BY_BOT = 'DROP INDEX CONCURRENTLY IF EXISTS "document_chunks_bot_searchVector_gin"'

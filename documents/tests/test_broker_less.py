@@ -21,9 +21,9 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from accounts.tasking import background
 from accounts.tests.factories import UserFactory
 from bots.tests.factories import BotFactory
+from common.tasking import background
 from config.tests.processes import free_port, serving
 from conftest import public_pem
 from documents.models import Document, DocumentStatus

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.errors import NotFoundError
 from bots.tests.factories import BotFactory
+from common.errors import NotFoundError
 from documents.selectors import document_get_owned, document_storage_totals
 from documents.tests.factories import DocumentFactory
 

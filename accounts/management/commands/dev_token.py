@@ -27,9 +27,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from accounts.ids import cuid
 from accounts.models import User
 from accounts.tokens import DEV_KEY_ID
+from common.ids import cuid
 
 
 def development_private_key(directory: Path) -> rsa.RSAPrivateKey:

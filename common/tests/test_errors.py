@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from accounts.errors import ConflictError
 from accounts.models import User
+from common.errors import ConflictError
 
-pytestmark = pytest.mark.urls("accounts.tests.test_errors")
+pytestmark = pytest.mark.urls("common.tests.test_errors")
 
 
 class _Input(serializers.Serializer):

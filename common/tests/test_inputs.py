@@ -1,4 +1,4 @@
-"""Hostile input is refused where it enters (accounts/inputs.py): NUL characters, deep or huge JSON, numbers no
+"""Hostile input is refused where it enters (common/inputs.py): NUL characters, deep or huge JSON, numbers no
 column can hold, malformed ids. Each is a clear 4xx, never a 500."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import time
 import pytest
 from django.test import Client
 
-from accounts.inputs import MAX_JSON_DEPTH, BodyTooLarge, InvalidInput, json_depth_exceeds, load_json
 from bots.tests.factories import BotFactory
+from common.inputs import MAX_JSON_DEPTH, BodyTooLarge, InvalidInput, json_depth_exceeds, load_json
 from documents.tests.factories import DocumentFactory
 
 UUID = "0b6f7c2a-1111-4222-8333-944445555666"

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from accounts.replica import replica_reads
+from common.replica import replica_reads
 
 # Never exported, not even hashed.
 EXPORT_EXCLUDED_FIELDS = frozenset({"password"})

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from accounts.admin_tools import csv_cell
+from common.admin_tools import csv_cell
 
 
 @pytest.mark.parametrize(

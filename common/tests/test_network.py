@@ -1,4 +1,4 @@
-"""The one rule that names a request's client (accounts.network.client_ip)."""
+"""The one rule that names a request's client (common.network.client_ip)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.network import client_ip
+from common.network import client_ip
 
 PROXY_CHAINS = [
     # (trusted proxies, X-Forwarded-For as it reaches us, the client)

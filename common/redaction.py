@@ -208,7 +208,7 @@ def reset_redactor(**kwargs: Any) -> None:
     _cached = None
 
 
-setting_changed.connect(reset_redactor, dispatch_uid="config.monitoring.redaction.reset_redactor")
+setting_changed.connect(reset_redactor, dispatch_uid="common.redaction.reset_redactor")
 
 
 def redact(text: str) -> str:

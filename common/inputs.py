@@ -33,7 +33,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework import parsers
 
-from accounts.errors import ServiceError, is_api_request, json_error, refused_page
+from common.errors import ServiceError, is_api_request, json_error, refused_page
 
 # Deeper than any payload we read (VAPI's call objects, with their assistant and tool schemas, stay under 20); far
 # below Python's recursion limit, so nothing that walks a parsed body can overflow the stack.

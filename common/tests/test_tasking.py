@@ -1,4 +1,4 @@
-"""Queueing tasks (accounts/tasking.py): after the commit only (nothing on a rollback), a broker that is down logged
+"""Queueing tasks (common/tasking.py): after the commit only (nothing on a rollback), a broker that is down logged
 and not raised; without a broker, a web process's background worker that runs them outside the request, closes its
 connections, keeps working after a failure, runs the beat schedule, and is its own in every forked process."""
 
@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from kombu.exceptions import OperationalError
 
-from accounts.tasking import Job, background, enqueue_on_commit, scheduled_jobs
+from common.tasking import Job, background, enqueue_on_commit, scheduled_jobs
 
 THREAD = "tasks-without-broker"
 # What the probe tasks saw: (label, thread name, that thread's connection wrapper).
@@ -112,7 +112,7 @@ def test_a_broker_that_is_down_is_logged_not_raised(django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_on_commit(task, "bot_1")
 
-    (record,) = [record for record in records if record.name == "accounts.tasking"]
+    (record,) = [record for record in records if record.name == "common.tasking"]
     assert record.getMessage() == "Could not queue accounts.tests.recorder('bot_1',)"
     assert record.exc_info[0] is OperationalError
 
