@@ -13,42 +13,17 @@ import json
 
 import hypothesis
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from analytics.tests.factories import CallFactory, SessionFactory
 from bots.tests.factories import BotFactory
-from documents.tests.factories import DocumentFactory
+from config.tests.openapi_schema import VAPI_SECRET, Seeded, hypothesis_settings, load_schema
 
 pytestmark = pytest.mark.slow
 
 SEED = 20261206
 EXAMPLES_PER_OPERATION = 30  # x 40 operations: about 1,200 requests, well under a minute here
-VAPI_SECRET = "fuzz-vapi-secret-0123456789"
-
-
-def settings_for(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        database=None,  # no example database: the same cases on every run
-    )
-
-
-class Seeded:
-    """Rows that generated requests may name, filled in by the fixture below (the hooks read them)."""
-
-    values: dict[str, list[str]] = {}
-
+settings_for = hypothesis_settings
 
 SENT: list[str] = []  # one entry per request the generated cases made
 
@@ -59,54 +34,6 @@ def _counting(application):
         return application(environ, start_response)
 
     return counted
-
-
-def _api_schema() -> schemathesis.schemas.BaseSchema:
-    """The schema /api/schema/ serves, built as drf-spectacular builds it for that route (no request needed), with
-    the Django application to send the generated requests to."""
-    spec = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
-    loaded = schemathesis.openapi.from_dict(spec)
-    loaded.app = _counting(get_wsgi_application())
-    loaded.hooks.hook("flatmap_path_parameters")(_sometimes_real_ids)
-    loaded.hooks.hook("flatmap_query")(_sometimes_real_ids)
-    return loaded
-
-
-@pytest.fixture
-def connection_kept():
-    """The requests run in this test's transaction, as Django's test client runs them: its handler would close the
-    connection at each request's start and end (close_old_connections), which it must keep."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def api_data(db, settings, user, media_root, connection_kept):
-    settings.VAPI_WEBHOOK_SECRET = VAPI_SECRET
-    settings.VAPI_PUBLIC_KEY = "public-key"
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # schemathesis' WSGI client's host
-    bot = BotFactory(user=user, active=True, rag_enabled=True, rag_source_type="FILES", vapi_assistant_id="asst_fz")
-    document = DocumentFactory(bot=bot, name="faq.txt", file_path=f"uploads/{bot.uuid}/faq.txt")
-    session = SessionFactory(bot=bot)
-    call = CallFactory(bot=bot, vapi_call_id="call_fuzz")
-    Seeded.values = {
-        "uuid": [bot.uuid],
-        "document_id": [document.pk],
-        "session_id": [session.session_id],
-        "filename": ["faq.txt"],
-        "callId": [call.vapi_call_id],
-        "botUuid": [bot.uuid],
-        "assistantId": ["asst_fz"],
-    }
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 # What an attacker types into an address: a NUL, numbers no column holds, traversal, quotes, long and odd text.
@@ -134,7 +61,11 @@ def _sometimes_real_ids(context, generated: dict | None) -> st.SearchStrategy:
     return st.fixed_dictionaries(choices)
 
 
-schema = _api_schema()
+schema = load_schema(
+    wsgi_middleware=_counting,
+    flatmap_path_parameters=_sometimes_real_ids,
+    flatmap_query=_sometimes_real_ids,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,0 +1,46 @@
+"""What the schema-driven tests (test_fuzz.py, test_conformance.py) share: the schema /api/schema/ serves, loaded
+into schemathesis with the Django application to send requests to, and the real rows their requests may name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, Phase, settings
+
+VAPI_SECRET = "fuzz-vapi-secret-0123456789"
+
+
+def hypothesis_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        database=None,  # no example database: the same cases on every run
+    )
+
+
+class Seeded:
+    """Rows that generated requests may name: filled in by the ``api_data`` fixture (conftest.py), read by hooks."""
+
+    values: dict[str, list[str]] = {}
+
+
+def served_spec() -> dict:
+    """The schema /api/schema/ serves, built as drf-spectacular builds it for that route (no request needed)."""
+    return json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+def load_schema(*, wsgi_middleware: Callable | None = None, **hooks: Callable) -> schemathesis.schemas.BaseSchema:
+    """The served schema in schemathesis, sending its requests in process to the Django application."""
+    loaded = schemathesis.openapi.from_dict(served_spec())
+    application = get_wsgi_application()
+    loaded.app = wsgi_middleware(application) if wsgi_middleware else application
+    for name, hook in hooks.items():
+        loaded.hooks.hook(name)(hook)
+    return loaded
