@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from accounts.clerk_api import ClerkProfile, fetch_user_profile
 from accounts.models import PLACEHOLDER_EMAIL_DOMAIN, DeletedClerkUser, User
+from accounts.signals import user_deleting
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +81,9 @@ def user_sync_from_clerk(*, clerk_user_id: str, profile: ClerkProfile) -> User:
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the user and everything they own: bots (and their VAPI assistants, in the background), documents
-    and their stored files, sessions, calls."""
-    # The apps above own those: their imports stay inside the function (accounts is the lowest layer).
-    from bots.services import assistant_ids_delete_on_commit
-    from documents.services import stored_files_delete_on_commit
-
-    stored_files_delete_on_commit(owner=user)
-    assistant_ids_delete_on_commit(user.bots.values_list("vapi_assistant_id", flat=True))
+    and their stored files, sessions, calls. The apps above accounts clean up what is theirs in receivers of
+    ``user_deleting`` (bots: the assistants; documents: the stored files)."""
+    user_deleting.send(sender=User, user=user)
     user.delete()
 
 

@@ -31,6 +31,8 @@ from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
 from common.errors import ConflictError, NotFoundError, ServiceError
 from common.uploads import SkipOversizeFiles
+from documents.services import bot_create_with_files
+from documents.uploads import ACCEPTED
 
 MB = 1024 * 1024
 # The language select offers these; a bot's own code (any the serializer accepts) is added when it is not here.
@@ -161,8 +163,6 @@ class BotForm:
             )
             for name, label in LABELS.items()
         }
-        from documents.uploads import ACCEPTED  # documents sits above bots: imported when used
-
         self.fields["files"].help = f"{ACCEPTED} files, up to {settings.MAX_UPLOAD_MB} MB each."
         self.tz = "UTC"
         if data is None:
@@ -412,7 +412,7 @@ def _bot_new(request: HttpRequest, uploads: SkipOversizeFiles) -> HttpResponse:
     # As the API: files go with a bot whose knowledge base is files.
     wants_files = data["rag_enabled"] and data.get("rag_source_type") == RagSourceType.FILES
     try:
-        bot = services.bot_create(
+        bot = bot_create_with_files(
             owner=request.user, data=data, files=files if wants_files else [], base_url=public_base_url(request)
         )
     except ServiceError as exc:

@@ -22,12 +22,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Now
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from bots import tasks
 from bots.embed import embed_code
-from bots.models import Bot, BotStatus, RagSourceType
+from bots.models import Bot, BotStatus
 from bots.selectors import BOT_NOT_FOUND
+from bots.signals import bot_changed, bot_deleting
 from bots.vapi import (
     VapiClient,
     VapiNotConfigured,
@@ -39,21 +42,15 @@ from common.tasking import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-# Paths VAPI calls us at; the analytics and documents apps serve them.
-WEBHOOK_PATH = "/api/vapi/webhook"
-KNOWLEDGE_BASE_PATH = "/api/vapi/knowledge-base"
+# The routes VAPI calls us at, by URL name: analytics serves the webhook, documents the knowledge base.
+WEBHOOK_ROUTE = "vapi-webhook"
+KNOWLEDGE_BASE_ROUTE = "vapi-knowledge-base"
 # Changing these changes what the VAPI assistant says or hears: an ACTIVE bot's assistant is updated.
 ASSISTANT_FIELDS = frozenset({"name", "welcome_message", "system_prompt", "language", "voice", "rag_enabled"})
 # Changing these changes the embed code.
 EMBED_FIELDS = frozenset({"language", "position", "theme"})
 # A bot whose activation was abandoned this many times (a worker died each time) is marked FAILED.
 MAX_ACTIVATION_ATTEMPTS = 3
-
-
-def _on_commit_enqueue(task_name: str, *args: Any, **options: Any) -> None:
-    """Queue a task of bots/tasks.py once the transaction commits (common.tasking: a broker that is down is
-    logged, not raised; the beat tasks pick up what was not queued)."""
-    enqueue_on_commit(f"bots.tasks.{task_name}", *args, **options)
 
 
 def bot_lock(*, bot: Bot, for_delete: bool = False) -> Bot:
@@ -79,21 +76,17 @@ def _embed_code_for(bot: Bot, base_url: str) -> str:
 
 
 @transaction.atomic
-def bot_create(*, owner: User, data: dict[str, Any], files: Iterable = (), base_url: str) -> Bot:
-    """Create the bot (``data``: validated model fields), store its uploaded files, and schedule its activation:
-    right after commit when ``activation_scheduled_at`` has come (the default), else the beat task does it."""
+def bot_create(*, owner: User, data: dict[str, Any], base_url: str) -> Bot:
+    """Create the bot (``data``: validated model fields) and schedule its activation: right after commit when
+    ``activation_scheduled_at`` has come (the default), else the beat task does it. Its knowledge base follows
+    (``bot_changed``: documents crawls a website); a bot created with files is ``documents.services.
+    bot_create_with_files``."""
     bot = Bot(user=owner, **data)
     bot.embed_code = _embed_code_for(bot, base_url)
     bot.save()
-    files = list(files)
-    if files:
-        from documents.services import documents_store_uploads  # documents sits above bots
-
-        documents_store_uploads(bot=bot, files=files)
-        bot.refresh_from_db()
-    _knowledge_follows(bot, changed={"rag_url"})
+    bot_changed.send(sender=Bot, bot=bot, changed=set(data), created=True)
     if bot.activation_scheduled_at <= timezone.now():
-        _on_commit_enqueue("activate_bot", bot.id)
+        enqueue_on_commit(tasks.activate_bot, bot.id)
     return bot
 
 
@@ -109,32 +102,21 @@ def bot_update(*, bot: Bot, data: dict[str, Any], base_url: str) -> Bot:
         bot.embed_code = _embed_code_for(bot, base_url)
     bot.save()
     if changed & ASSISTANT_FIELDS and bot.status in (BotStatus.ACTIVE, BotStatus.ACTIVATING):
-        _on_commit_enqueue("sync_assistant", bot.id)
+        enqueue_on_commit(tasks.sync_assistant, bot.id)
     if "activation_scheduled_at" in changed and _first_activation_due(bot):
-        _on_commit_enqueue("activate_bot", bot.id)
-    _knowledge_follows(bot, changed=changed)
+        enqueue_on_commit(tasks.activate_bot, bot.id)
+    # The knowledge base follows (documents' receiver): a new website is crawled, a new language re-indexes.
+    bot_changed.send(sender=Bot, bot=bot, changed=changed, created=False)
     return bot
-
-
-def _knowledge_follows(bot: Bot, *, changed: set[str]) -> None:
-    """The knowledge base follows the bot: a new website is crawled; a new language re-indexes the chunks."""
-    from documents import services as documents  # documents sits above bots
-
-    website = bot.rag_enabled and bot.rag_source_type == RagSourceType.URL and bot.rag_url
-    if website and changed & {"rag_url", "rag_enabled", "rag_source_type"}:
-        documents.bot_website_sync_request(bot=bot)
-    if "language" in changed:
-        enqueue_on_commit("documents.tasks.reindex_bot", bot.pk)
 
 
 @transaction.atomic
 def bot_delete(*, bot: Bot) -> None:
     """Delete the bot with its documents (stored files too), sessions and calls; its VAPI assistant is deleted in
-    the background (retried while VAPI is down), so the bot goes now whatever VAPI says."""
-    from documents.services import stored_files_delete_on_commit  # documents sits above bots
-
+    the background (retried while VAPI is down), so the bot goes now whatever VAPI says. Stored files are
+    documents' (its receiver of ``bot_deleting``)."""
     bot = bot_lock(bot=bot, for_delete=True)  # an upload under way commits first; its files go with the rest
-    stored_files_delete_on_commit(bot=bot)
+    bot_deleting.send(sender=Bot, bot=bot)
     assistant_ids_delete_on_commit([bot.vapi_assistant_id])
     bot.delete()
 
@@ -153,7 +135,7 @@ def bot_lock_shared(*, bot_id: str) -> bool:
 def assistant_ids_delete_on_commit(assistant_ids: Iterable[str | None]) -> None:
     for assistant_id in assistant_ids:
         if assistant_id:
-            _on_commit_enqueue("delete_assistant", assistant_id)
+            enqueue_on_commit(tasks.delete_assistant, assistant_id)
 
 
 def bot_activate_if_due(*, bot: Bot) -> None:
@@ -161,7 +143,7 @@ def bot_activate_if_due(*, bot: Bot) -> None:
     minute; this makes the zero-setup quick start (no broker, no beat) activate scheduled bots too."""
     if _first_activation_due(bot):
         with transaction.atomic():
-            _on_commit_enqueue("activate_bot", bot.id)
+            enqueue_on_commit(tasks.activate_bot, bot.id)
 
 
 def _first_activation_due(bot: Bot) -> bool:
@@ -181,7 +163,7 @@ def bot_request_activation(*, bot: Bot) -> None:
     if not bot_activation_claim(bot_id=bot.id):
         status = bot_lock(bot=bot).status.lower()
         raise ServiceError(f"Bot is already {status}", status=status)
-    _on_commit_enqueue("activate_bot", bot.id, kwargs={"claimed": True})
+    enqueue_on_commit(tasks.activate_bot, bot.id, kwargs={"claimed": True})
 
 
 @transaction.atomic
@@ -205,7 +187,7 @@ def bot_reactivate(*, bot: Bot) -> None:
     )
     if not updated:
         raise ConflictError(f"Only a failed bot can be re-activated; this one is {bot_lock(bot=bot).status.lower()}")
-    _on_commit_enqueue("activate_bot", bot.id)
+    enqueue_on_commit(tasks.activate_bot, bot.id)
 
 
 @transaction.atomic
@@ -263,8 +245,8 @@ def assistant_body_for(bot: Bot) -> dict[str, Any]:
         system_prompt=bot.system_prompt,
         language=bot.language,
         voice=bot.voice,
-        webhook_url=base + WEBHOOK_PATH,
-        knowledge_base_url=base + KNOWLEDGE_BASE_PATH if bot.rag_enabled else None,
+        webhook_url=base + reverse(WEBHOOK_ROUTE),
+        knowledge_base_url=base + reverse(KNOWLEDGE_BASE_ROUTE) if bot.rag_enabled else None,
         secret=settings.VAPI_WEBHOOK_SECRET,
         metadata={"botUuid": bot.uuid, "botId": bot.id},
     )
@@ -329,7 +311,7 @@ def bots_activate_due(*, limit: int = 500) -> int:
     )
     for bot_id in ids:
         with transaction.atomic():
-            _on_commit_enqueue("activate_bot", bot_id)
+            enqueue_on_commit(tasks.activate_bot, bot_id)
     return len(ids)
 
 
@@ -349,7 +331,7 @@ def bots_recover_stuck(*, now: datetime.datetime | None = None) -> int:
             if Bot.objects.filter(pk=bot_id, status=BotStatus.ACTIVATING, activation_started_at__lt=cutoff).update(
                 status=BotStatus.PENDING, updated_at=Now()
             ):
-                _on_commit_enqueue("activate_bot", bot_id)
+                enqueue_on_commit(tasks.activate_bot, bot_id)
     if ids or gave_up:
         logger.warning("Recovered %d stuck activations; %d bots failed for good", len(ids), gave_up)
     return len(ids)

@@ -6,56 +6,18 @@ from __future__ import annotations
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from bots import services
 from bots.vapi import VapiNotConfigured, VapiRejected, VapiTransientError
+from common.tasking import DatabaseRetryTask, backoff
 
 logger = logging.getLogger(__name__)
 
 # One activation may take this long before Celery stops it; far below BOT_ACTIVATION_STUCK_MINUTES, so a live
 # worker is never mistaken for a dead one.
 ACTIVATION_TIME_LIMIT = 120
-
-
-def backoff(retries: int) -> int:
-    """10 s, 20 s, 40 s, … at most 5 minutes."""
-    return min(10 * 2**retries, 300)
-
-
-# The database connection failed or the server aborted the transaction: down, restarting, failing over, a deadlock
-# or a serialization failure (all OperationalError). Trying again later can succeed, unlike an IntegrityError, a
-# DataError or a ProgrammingError (a bug), which fail the task as before.
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
-
-
-class DatabaseRetryTask(Task):
-    """Base of the tasks whose failure would stick (a bot or document marked FAILED, an assistant update lost): on a
-    transient database error they are retried later (backoff 10 s, 20 s, … ≤ 5 min, with jitter so that workers
-    do not all return at once; six times, about five minutes in all) instead of failing for good because the
-    database blinked. Every such task is safe to run again. Beat tasks do not need this (their next run is the
-    retry), nor ``delete_assistant`` (it does not use the database).
-
-    Not in eager mode: there the task runs in the web process (its background thread, or the request itself), and
-    Celery would retry it at once, against the same database; the error goes to ``on_failure`` as before.
-    """
-
-    autoretry_for = TRANSIENT_DATABASE_ERRORS
-    retry_backoff = 10
-    retry_backoff_max = 300
-    retry_jitter = True
-    database_max_retries = 6
-
-    def retry(self, *args, exc: BaseException | None = None, **kwargs):
-        if isinstance(exc, TRANSIENT_DATABASE_ERRORS):
-            if self.request.is_eager:
-                raise exc
-            # Its own budget: Celery's autoretry would otherwise take the max_retries of the last explicit retry this
-            # task instance made in the process (a VAPI retry's, say), which it keeps.
-            kwargs["max_retries"] = self.database_max_retries
-        return super().retry(*args, exc=exc, **kwargs)
 
 
 class ActivationTask(DatabaseRetryTask):

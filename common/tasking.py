@@ -46,7 +46,7 @@ from typing import Any
 from celery import Task, current_app
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -54,10 +54,12 @@ logger = logging.getLogger(__name__)
 BACKGROUND = "background"
 
 
-def enqueue_on_commit(task: Task | str, *args: Any, **options: Any) -> None:
-    """Queue ``task`` with ``args`` once the current transaction commits (at once outside one); nothing when it
-    rolls back. ``task`` is a Celery task, or its dotted path (``"bots.tasks.activate_bot"``) for a services module
-    that its own tasks module imports. ``options`` are ``apply_async``'s (``kwargs=``, …)."""
+def enqueue_on_commit(task: Task, *args: Any, **options: Any) -> None:
+    """Queue ``task`` (the task itself, never its name: a reader and an IDE follow the reference to it) with
+    ``args`` once the current transaction commits (at once outside one); nothing when it rolls back. ``options``
+    are ``apply_async``'s (``kwargs=``, …)."""
+    if isinstance(task, str):
+        raise TypeError(f"enqueue_on_commit() takes the task, not its name ({task!r})")
     transaction.on_commit(partial(_send, task, args, options), robust=True)
 
 
@@ -67,9 +69,8 @@ def task_named(name: str) -> Task:
     return registered if registered is not None else import_string(name)
 
 
-def _send(task: Task | str, args: tuple, options: dict[str, Any]) -> None:
+def _send(task: Task, args: tuple, options: dict[str, Any]) -> None:
     try:
-        task = task_named(task) if isinstance(task, str) else task
         if background.running():
             background.submit(task, args, options)
         else:
@@ -200,3 +201,44 @@ def start_with_request(**kwargs: Any) -> None:
     if background.running() or settings.TASKS_WITHOUT_BROKER != BACKGROUND or not current_app.conf.task_always_eager:
         return
     background.start(scheduled_jobs(settings.CELERY_BEAT_SCHEDULE))
+
+
+# --- The base of the tasks that must survive a database that blinks ------------------------------------------------
+
+
+def backoff(retries: int) -> int:
+    """10 s, 20 s, 40 s, … at most 5 minutes."""
+    return min(10 * 2**retries, 300)
+
+
+# The database connection failed or the server aborted the transaction: down, restarting, failing over, a deadlock
+# or a serialization failure (all OperationalError). Trying again later can succeed, unlike an IntegrityError, a
+# DataError or a ProgrammingError (a bug), which fail the task as before.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class DatabaseRetryTask(Task):
+    """Base of the tasks whose failure would stick (a bot or document marked FAILED, an assistant update lost): on a
+    transient database error they are retried later (backoff 10 s, 20 s, … ≤ 5 min, with jitter so that workers
+    do not all return at once; six times, about five minutes in all) instead of failing for good because the
+    database blinked. Every such task is safe to run again. Beat tasks do not need this (their next run is the
+    retry), nor ``delete_assistant`` (it does not use the database).
+
+    Not in eager mode: there the task runs in the web process (its background thread, or the request itself), and
+    Celery would retry it at once, against the same database; the error goes to ``on_failure`` as before.
+    """
+
+    autoretry_for = TRANSIENT_DATABASE_ERRORS
+    retry_backoff = 10
+    retry_backoff_max = 300
+    retry_jitter = True
+    database_max_retries = 6
+
+    def retry(self, *args, exc: BaseException | None = None, **kwargs):
+        if isinstance(exc, TRANSIENT_DATABASE_ERRORS):
+            if self.request.is_eager:
+                raise exc
+            # Its own budget: Celery's autoretry would otherwise take the max_retries of the last explicit retry this
+            # task instance made in the process (a VAPI retry's, say), which it keeps.
+            kwargs["max_retries"] = self.database_max_retries
+        return super().retry(*args, exc=exc, **kwargs)

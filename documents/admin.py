@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 
 from bots.admin import BotAdmin
+from bots.models import Bot
 from common.admin_tools import BrowserAdmin, change_link
 from documents.models import Document
 
@@ -28,7 +29,14 @@ class DocumentInline(admin.TabularInline):
         return filesizeformat(obj.size)
 
 
-BotAdmin.inlines.append(DocumentInline)
+# A bot's page lists its documents: documents extends bots' admin with its inline (bots does not import
+# documents), registered in place of bots' own (documents is installed after bots).
+admin.site.unregister(Bot)
+
+
+@admin.register(Bot)
+class BotWithDocumentsAdmin(BotAdmin):
+    inlines = [*BotAdmin.inlines, DocumentInline]
 
 
 @admin.register(Document)

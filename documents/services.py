@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -28,9 +29,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from bots.models import Bot, RagSourceType
-from bots.services import bot_lock, bot_lock_shared
+from bots.services import bot_create, bot_lock, bot_lock_shared
 from common.errors import NotFoundError, ServiceError
 from common.tasking import enqueue_on_commit
+from documents import tasks
 from documents.chunking import Chunker, chunk_text, word_count
 from documents.crawl import CrawlError, CrawlLimits, Page, crawl
 from documents.extract import KINDS, ExtractionError, TextStream, html_to_text, media_type, normalize_text, open_text
@@ -51,10 +53,22 @@ def bot_storage_path(bot: Bot) -> str:
 def _on_commit_process(document_ids: Iterable[str]) -> None:
     """Queue the processing of each document once the transaction commits (common.tasking)."""
     for document_id in document_ids:
-        enqueue_on_commit("documents.tasks.process_document", document_id)
+        enqueue_on_commit(tasks.process_document, document_id)
 
 
 # --- Uploads -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bot_create_with_files(*, owner: User, data: dict[str, Any], files: Iterable[UploadedFile], base_url: str) -> Bot:
+    """Create a bot (``bots.services.bot_create``) with its uploaded files as its first documents, in one
+    transaction: a file refused (413, 415) leaves neither the bot nor any file."""
+    bot = bot_create(owner=owner, data=data, base_url=base_url)
+    files = list(files)
+    if files:
+        documents_store_uploads(bot=bot, files=files)
+        bot.refresh_from_db()
+    return bot
 
 
 def documents_store_uploads(*, bot: Bot, files: Iterable[UploadedFile]) -> list[Document]:
@@ -550,4 +564,4 @@ def bot_website_sync_request(*, bot: Bot) -> None:
     """Queue a crawl of the bot's website (after commit)."""
     if not (bot.rag_enabled and bot.rag_source_type == RagSourceType.URL and bot.rag_url):
         raise ServiceError("This bot's knowledge base is not a website")
-    enqueue_on_commit("documents.tasks.sync_bot_website", bot.pk)
+    enqueue_on_commit(tasks.sync_bot_website, bot.pk)

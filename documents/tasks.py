@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from bots.models import Bot
-from bots.tasks import DatabaseRetryTask
+from common.tasking import DatabaseRetryTask
 from documents import services
 
 

@@ -3,11 +3,10 @@ from django.urls import path
 from analytics.api import public, reports
 from analytics.views import TestEmbedView
 from analytics.webhooks import VapiWebhookView
-from bots.services import WEBHOOK_PATH
 
 urlpatterns = [
     # VAPI's server messages.
-    path(WEBHOOK_PATH.lstrip("/"), VapiWebhookView.as_view(), name="vapi-webhook"),
+    path("api/vapi/webhook", VapiWebhookView.as_view(), name="vapi-webhook"),
     # The owner's reports.
     path("api/analytics/overview", reports.OverviewView.as_view(), name="analytics-overview"),
     path("api/analytics/bots", reports.BotsReportView.as_view(), name="analytics-bots"),

@@ -32,6 +32,7 @@ from bots.models import Bot, BotStatus, RagSourceType
 from common.errors import ServiceError
 from common.inputs import InvalidInput, JSONParser, load_json
 from common.replica import replica_reads
+from documents.services import bot_create_with_files
 
 REQUIRED_CONFIG = ("botName", "welcomeMessage", "systemPrompt")
 
@@ -95,7 +96,7 @@ class CreateView(APIView):
         # it, the answer says so (ignoredFiles, and a sentence in the message), instead of dropping them silently.
         files, ignored = (uploads, []) if wants_files else ([], [_base_name(upload.name) for upload in uploads])
 
-        bot = services.bot_create(owner=request.user, data=data, files=files, base_url=public_base_url(request))
+        bot = bot_create_with_files(owner=request.user, data=data, files=files, base_url=public_base_url(request))
         bot = selectors.bot_refresh(bot=bot)  # activation may have run already (no broker: tasks run eagerly)
         storage_path = bot.local_storage_path
         body = {

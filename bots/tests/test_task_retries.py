@@ -10,9 +10,10 @@ from django.db import IntegrityError, InterfaceError, OperationalError
 
 from bots import services
 from bots.models import BotStatus
-from bots.tasks import DatabaseRetryTask, activate_bot, sync_assistant
+from bots.tasks import activate_bot, sync_assistant
 from bots.tests.factories import BotFactory
 from bots.tests.worker import WorkerRun
+from common.tasking import DatabaseRetryTask
 
 pytestmark = pytest.mark.django_db
 

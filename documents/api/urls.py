@@ -1,6 +1,5 @@
 from django.urls import path, re_path
 
-from bots.services import KNOWLEDGE_BASE_PATH
 from documents.api import views
 
 urlpatterns = [
@@ -20,7 +19,7 @@ urlpatterns = [
     ),
     path("api/bots/<bot_uuid:uuid>/search", views.SearchView.as_view(), name="bot-search"),
     path("api/bots/<bot_uuid:uuid>/resync", views.ResyncView.as_view(), name="bot-resync"),
-    path(KNOWLEDGE_BASE_PATH.lstrip("/"), views.KnowledgeBaseView.as_view(), name="vapi-knowledge-base"),
+    path("api/vapi/knowledge-base", views.KnowledgeBaseView.as_view(), name="vapi-knowledge-base"),
     path("api/blocked", views.uploads_blocked, name="uploads-blocked"),
     re_path(r"^uploads/", views.uploads_blocked),
 ]
