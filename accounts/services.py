@@ -22,6 +22,7 @@ def _lock_clerk_user(clerk_user_id: str) -> None:
     """Serialise the transactions that create, update or delete one Clerk user (until the transaction ends): a
     ``user.deleted`` and a ``user.created`` delivered at the same moment must not leave the user alive."""
     if connection.vendor == "postgresql":
+        # Raw SQL: the ORM has no advisory locks (and there is no row to lock before the user exists).
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ["clerk-user:" + clerk_user_id])
 

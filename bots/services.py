@@ -127,6 +127,7 @@ def bot_lock_shared(*, bot_id: str) -> bool:
     before the document's own lock, in ``bot_lock``'s order. False when the bot is gone."""
     if connection.vendor != "postgresql":
         return Bot.objects.filter(pk=bot_id).exists()
+    # Raw SQL: the ORM's select_for_update has FOR UPDATE and FOR NO KEY UPDATE, not FOR KEY SHARE.
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM bots WHERE id = %s FOR KEY SHARE", [bot_id])
         return cursor.fetchone() is not None

@@ -305,7 +305,8 @@ def _insert_chunks(document: Document, chunks: list[str], *, first_position: int
     # One statement per batch; the vectors are computed by PostgreSQL as the rows go in (no second pass). The
     # driver's own cursor: in pipeline mode it returns at once, before the database has done the work. And one that
     # binds on the server: the chunks travel as a parameter, not escaped into the SQL text (Django's cursors bind
-    # on the client), and in binary (%b: no array quoting), a quarter of the cost.
+    # on the client), and in binary (%b: no array quoting), a quarter of the cost (bench/ingest.py, against raw
+    # pypdf; bulk_create is what SQLite gets).
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             'INSERT INTO document_chunks ("documentId", "botId", "position", "content", "searchVector") '
