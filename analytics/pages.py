@@ -21,12 +21,8 @@ default applies): a page never answers 400.
 
 from __future__ import annotations
 
-import datetime
-import functools
-import math
 import re
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -40,84 +36,62 @@ from django_htmx.http import push_url
 
 from accounts.pages import PageLoginRequiredMixin
 from analytics import selectors
-from analytics.models import CallStatus
+from analytics.filters import CALL_STATUSES, TIME_RANGES, AnalyticsQuery, read_query
+from analytics.pagination import Pager
 from bots.selectors import bot_list
 from common.replica import replica_reads
 
-TIME_RANGES = {"7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", "all": "All time"}
-DEFAULT_RANGE = "30d"
-CALL_STATUSES = {selectors.status_to_api(value): label for value, label in CallStatus.choices}
 CALLS_PER_PAGE = 20
 SESSIONS_PER_PAGE = 10
-MAX_PAGE = 1_000_000
-UTC = zoneinfo.ZoneInfo("UTC")
 CALL_PAGE_FIELDS = (*selectors.CALL_ROW_FIELDS, "bot__uuid", "bot__name")
 SESSION_PAGE_FIELDS = (*selectors.SESSION_ROW_FIELDS, "bot__name", "country")
 
 
-# --- Query parameters -----------------------------------------------------------------------------------------
+# --- The pages' address: the query as the FilterSet read it, and the pages of its two lists ---------------------
 
-
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return default
-    return number if 1 <= number <= MAX_PAGE else default
-
-
-def _date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+PAGE_PARAMETERS = ("timeRange", "tz", "bot", "status", "from", "to", "page", "sessions_page")
 
 
 @dataclass(frozen=True)
 class Params:
-    """The pages' query parameters, each one valid or its default."""
+    """The page's query (``analytics.filters``, read leniently: each value valid or its default) and the numbers
+    of its two lists' pages, with the query strings of links to the page with some of them changed."""
 
-    time_range: str = DEFAULT_RANGE
-    tz: zoneinfo.ZoneInfo = UTC
-    tz_asked: str = ""  # what the URL said, when it named no known zone ("" otherwise)
-    bot: str = ""
-    status: str = ""  # API casing
-    first: datetime.date | None = None
-    last: datetime.date | None = None
+    query: AnalyticsQuery
     page: int = 1
     sessions_page: int = 1
 
     @classmethod
     def read(cls, request: HttpRequest) -> Params:
-        query = request.GET
-        time_range = query.get("timeRange", "")
-        zone = query.get("tz", "").strip()
-        status = query.get("status", "")
-        bot = query.get("bot", "").strip()
-        first, last = _date(query.get("from")), _date(query.get("to"))
-        if first and last and first > last:
-            first, last = last, first
-        return cls(
-            time_range=time_range if time_range in TIME_RANGES else DEFAULT_RANGE,
-            tz=zoneinfo.ZoneInfo(zone) if zone in _zone_names() else UTC,
-            tz_asked=zone[:64] if zone and zone not in _zone_names() else "",
-            bot=bot if len(bot) <= 36 else "",
-            status=status if status in CALL_STATUSES else "",
-            first=first,
-            last=last,
-            page=_int(query.get("page"), 1),
-            sessions_page=_int(query.get("sessions_page"), 1),
+        query = read_query(request.GET, only=PAGE_PARAMETERS, lenient=True)
+        return cls(query=query, page=query.page, sessions_page=query.sessions_page)
+
+    # What the templates show of the query.
+    time_range = property(lambda self: self.query.time_range)
+    tz = property(lambda self: self.query.tz)
+    tz_asked = property(lambda self: self.query.tz_asked)
+    bot = property(lambda self: self.query.bot_uuid)
+    status = property(lambda self: self.query.status)
+    first = property(lambda self: self.query.first)
+    last = property(lambda self: self.query.last)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.bot or self.status or self.query.dates)
+
+    def with_changes(self, *, time_range: str | None = None, page: int | None = None, sessions_page: int | None = None):
+        query = self.query if time_range is None else replace(self.query, time_range=time_range)
+        return replace(
+            self,
+            query=query,
+            page=self.page if page is None else page,
+            sessions_page=self.sessions_page if sessions_page is None else sessions_page,
         )
 
-    def query(self, **changes: Any) -> str:
+    def query_string(self, **changes: Any) -> str:
         """The query string of these parameters with ``changes``; defaults left out (``timeRange`` and ``tz``
         always in, so that the CSV export, whose default range differs, gets the same range)."""
-        params = replace(self, **changes)
+        params = self.with_changes(**changes)
         pairs = {
             "timeRange": params.time_range,
             "tz": params.tz.key,
@@ -130,117 +104,24 @@ class Params:
         }
         return urlencode({name: value for name, value in pairs.items() if value})
 
-    def range_window(self) -> selectors.Window:
-        return selectors.window_for_range(time_range=self.time_range, tz=self.tz)
-
-    def call_filters(self) -> selectors.CallFilters:
-        """The call logs' selection: the calendar days ``from``..``to`` when given, else the time range."""
-        if self.first or self.last:
-            window = selectors.window_for_dates(first=self.first, last=self.last, tz=self.tz)
-        else:
-            window = self.range_window()
-        return selectors.CallFilters(
-            window=window,
-            bot_uuid=self.bot or None,
-            status=selectors.status_from_api(self.status) if self.status else None,
-        )
-
-    @property
-    def filtered(self) -> bool:
-        return bool(self.bot or self.status or self.first or self.last)
-
 
 def _page_url(params: Params, fragment: str = "", **changes: Any) -> str:
-    query = params.query(**changes)
+    query = params.query_string(**changes)
     return reverse("dashboard-analytics") + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
 
 # --- Shaping --------------------------------------------------------------------------------------------------
 
 
-def _rate(part: int, whole: int) -> float | None:
-    """``part / whole`` as a percentage; None when there is nothing to divide."""
-    return part * 100 / whole if whole else None
-
-
-@dataclass(frozen=True)
-class Pager:
-    page: int
-    pages: int
-    total: int
-    per_page: int
-
-    @classmethod
-    def of(cls, *, page: int, total: int, per_page: int) -> Pager:
-        pages = max(1, math.ceil(total / per_page))
-        return cls(page=min(page, pages), pages=pages, total=total, per_page=per_page)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.per_page
-
-    @property
-    def first_row(self) -> int:
-        return self.offset + 1 if self.total else 0
-
-    @property
-    def last_row(self) -> int:
-        return min(self.offset + self.per_page, self.total)
-
-
-def _days(first: datetime.date, last: datetime.date) -> Iterable[datetime.date]:
-    for n in range((last - first).days + 1):
-        yield first + datetime.timedelta(days=n)
-
-
-def _chart_data(window: selectors.Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Every local day of the range (days without calls at 0, their average duration unknown), for the charts:
-    a relative range covers the days from its start's to today's (31 for 30 days: the range is 30 x 24 hours
-    back from now); "all" the days from the first call's."""
-    today = window.now.astimezone(window.tz).date()
-    if window.start is not None:
-        first = window.start.astimezone(window.tz).date()
-    else:
-        first = rows[0]["date"] if rows else today
-    by_date = {row["date"]: row for row in rows}
-    days = list(_days(first, max(first, today)))
+def _chart_data(series: list[dict[str, Any]]) -> dict[str, Any]:
+    """``selectors.daily_series`` as the charts' arrays (a day without calls: 0, its average duration unknown)."""
     return {
-        "dates": [day.isoformat() for day in days],
-        "labels": [f"{day:%b} {day.day}" for day in days],
-        "calls": [by_date[day]["count"] if day in by_date else 0 for day in days],
-        "cost": [round(by_date[day]["total_cost"], 4) if day in by_date else 0 for day in days],
-        "duration": [
-            round(by_date[day]["avg_duration"], 1)
-            if day in by_date and by_date[day]["avg_duration"] is not None
-            else None
-            for day in days
-        ],
+        "dates": [row["date"].isoformat() for row in series],
+        "labels": [f"{row['date']:%b} {row['date'].day}" for row in series],
+        "calls": [row["count"] for row in series],
+        "cost": [round(row["total_cost"], 4) for row in series],
+        "duration": [None if row["avg_duration"] is None else round(row["avg_duration"], 1) for row in series],
     }
-
-
-def _bot_rows(bots: list, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every bot of the owner with its calls' figures (zeros without calls), busiest first, then by name."""
-    by_uuid = {row["bot__uuid"]: row for row in figures}
-    rows = []
-    for bot in bots:
-        row = by_uuid.get(bot.uuid, {})
-        total = row.get("total", 0)
-        rows.append(
-            {
-                "uuid": bot.uuid,
-                "name": bot.name,
-                "status": bot.status,
-                "total": total,
-                "successful": row.get("successful", 0),
-                "failed": row.get("failed", 0),
-                "success_rate": _rate(row.get("successful", 0), total),
-                "total_cost": row.get("total_cost", 0.0),
-                "avg_duration": row.get("avg_duration"),
-                "total_duration": row.get("total_duration", 0),
-            }
-        )
-    rows.sort(key=lambda row: (-row["total"], row["name"].casefold()))
-    return rows
 
 
 # A line of VAPI's transcript: "AI: …" or "User: …" (older or other providers: Assistant, Bot, Customer…).
@@ -290,43 +171,42 @@ class _PageView(PageLoginRequiredMixin, View):
 
 
 def _call_log_context(user, params: Params) -> dict[str, Any]:
-    filters = params.call_filters()
+    filters = params.query.call_filters()
     figures = selectors.call_log_figures(user=user, filters=filters)
-    pager = Pager.of(page=params.page, total=figures["total"], per_page=CALLS_PER_PAGE)
+    pager = Pager(page=params.page, per_page=CALLS_PER_PAGE, total=figures["total"]).within()
     calls = selectors.call_page(
         user=user, filters=filters, offset=pager.offset, limit=pager.per_page, fields=CALL_PAGE_FIELDS
     )
-    params = replace(params, page=pager.page)
+    params = params.with_changes(page=pager.page)
     return {
         "calls": calls,
         "log_figures": figures,
         "calls_pager": pager,
         "calls_params": params,
-        "calls_previous_query": params.query(page=pager.page - 1) if pager.page > 1 else None,
-        "calls_next_query": params.query(page=pager.page + 1) if pager.page < pager.pages else None,
-        "export_query": params.query(page=1, sessions_page=1),
+        "calls_previous_query": params.query_string(page=pager.page - 1) if pager.page > 1 else None,
+        "calls_next_query": params.query_string(page=pager.page + 1) if pager.page < pager.pages else None,
+        "export_query": params.query_string(page=1, sessions_page=1),
         "tz_query": urlencode({"tz": params.tz.key}),
     }
 
 
 def _sessions_context(user, params: Params, total: int) -> dict[str, Any]:
-    window = params.range_window()
-    pager = Pager.of(page=params.sessions_page, total=total, per_page=SESSIONS_PER_PAGE)
+    filters = selectors.SessionFilters(window=params.query.window())
+    pager = Pager(page=params.sessions_page, per_page=SESSIONS_PER_PAGE, total=total).within()
     rows = selectors.session_page(
-        user=user,
-        filters=selectors.SessionFilters(window=window),
-        offset=pager.offset,
-        limit=pager.per_page,
-        fields=SESSION_PAGE_FIELDS,
+        user=user, filters=filters, offset=pager.offset, limit=pager.per_page, fields=SESSION_PAGE_FIELDS
     )
+    now = filters.window.now
     for row in rows:
-        row["status"] = selectors.session_status(end_time=row["end_time"], start_time=row["start_time"], now=window.now)
-    params = replace(params, sessions_page=pager.page)
+        row["status"] = selectors.session_status(end_time=row["end_time"], start_time=row["start_time"], now=now)
+    params = params.with_changes(sessions_page=pager.page)
     return {
         "sessions": rows,
         "sessions_pager": pager,
-        "sessions_previous_query": params.query(sessions_page=pager.page - 1) if pager.page > 1 else None,
-        "sessions_next_query": params.query(sessions_page=pager.page + 1) if pager.page < pager.pages else None,
+        "sessions_previous_query": params.query_string(sessions_page=pager.page - 1) if pager.page > 1 else None,
+        "sessions_next_query": (
+            params.query_string(sessions_page=pager.page + 1) if pager.page < pager.pages else None
+        ),
     }
 
 
@@ -344,7 +224,7 @@ class AnalyticsPageView(_PageView):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         params = Params.read(request)
-        window = params.range_window()
+        window = params.query.window()
         context: dict[str, Any] = {
             "nav": "analytics",
             "params": params,
@@ -366,7 +246,7 @@ class AnalyticsPageView(_PageView):
         context.update(
             bots=bots,
             call_figures=call_figures,
-            success_rate=_rate(call_figures["successful"], call_figures["total"]),
+            success_rate=selectors.percent(call_figures["successful"], call_figures["total"]),
             session_figures=session_figures,
             statuses=list(CALL_STATUSES.items()),
             **_sessions_context(user, params, session_figures["total"]),
@@ -377,13 +257,13 @@ class AnalyticsPageView(_PageView):
         range_filters = selectors.CallFilters(window=window)
         by_day = selectors.call_figures_by_day(user=user, filters=range_filters)
         by_bot = selectors.call_figures_by_bot(user=user, filters=range_filters)
-        chart = _chart_data(window, by_day)
+        chart = _chart_data(selectors.daily_series(window=window, rows=by_day))
         context.update(
             chart=chart,
             chart_days=len(chart["dates"]),
             busiest_day=max(by_day, key=lambda row: row["count"], default=None),
             daily_rows=by_day,
-            bot_rows=_bot_rows(bots, by_bot),
+            bot_rows=selectors.call_figures_for_bots(bots=bots, figures=by_bot),
             **_call_log_context(user, params),
         )
         return self.render_page(request, self.template_name, context, params.tz)
@@ -412,8 +292,7 @@ class SessionsPartialView(_PageView):
         params = Params.read(request)
         if not request.htmx:
             return HttpResponseRedirect(_page_url(params, "sessions"))
-        window = params.range_window()
-        total = selectors.session_overview_figures(user=request.user, window=window)["total"]
+        total = selectors.session_overview_figures(user=request.user, window=params.query.window())["total"]
         context = {"params": params, **_sessions_context(request.user, params, total)}
         return self.render_page(request, "analytics/_sessions.html", context, params.tz)
 
@@ -457,7 +336,7 @@ class SummaryPartialView(_PageView):
             "successful": calls["successful"],
             "sessions": sessions["total"],
             "interactions": calls["total"] + sessions["total"],
-            "success_rate": _rate(calls["successful"], calls["total"]),
+            "success_rate": selectors.percent(calls["successful"], calls["total"]),
             "analytics_url": _page_url(params),
         }
         return self.render_page(request, "analytics/_summary.html", context, params.tz)

@@ -31,6 +31,7 @@ Definitions (the original computed them from VAPI's API in memory; ours come fro
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -120,6 +121,32 @@ def status_to_api(status: str) -> str:
 
 def status_from_api(status: str) -> str:
     return status.upper().replace("-", "_")
+
+
+def current_time() -> datetime.datetime:
+    """The time the reports are computed at (``_now``, which tests move)."""
+    return _now()
+
+
+# --- Figures derived from counts ------------------------------------------------------------------------------
+# The API writes them as the legacy strings (fixed decimals), the pages as cells; both get them from here.
+
+
+def percent(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent (a success rate); None when ``whole`` is 0: there is nothing to rate."""
+    return part * 100 / whole if whole else None
+
+
+def growth(current: int, previous: int) -> float:
+    """The change from the previous range in percent; from none: +100 when there are some now, else 0."""
+    if previous:
+        return (current - previous) * 100 / previous
+    return 100.0 if current else 0.0
+
+
+def _ranked(counts: dict[str, int], key: str) -> list[dict[str, Any]]:
+    """``[{key: name, "count": n}]``, most frequent first, then by name (code points)."""
+    return [{key: name, "count": count} for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 # --- Time windows -------------------------------------------------------------------------------------------
@@ -255,15 +282,21 @@ def bot_creation_by_day(*, user: User, window: Window) -> list[dict[str, Any]]:
     return _by_day(_bots(user).filter(window.q("created_at")), "created_at", window.tz)
 
 
-def bot_voice_language_counts(*, user: User, window: Window) -> list[dict[str, Any]]:
-    """Bots created in the range per (voice, language): both distributions from one GROUP BY."""
-    return list(
+def bot_voice_and_language_counts(*, user: User, window: Window) -> dict[str, list[dict[str, Any]]]:
+    """``{"voice": [{"voice", "count"}], "language": [{"language", "count"}]}`` of the bots created in the range,
+    most frequent first: both distributions from one GROUP BY (voice, language), summed here per key."""
+    rows = (
         _bots(user)
         .filter(window.q("created_at"))
         .values("voice", "language")
         .annotate(count=Count("pk"))
         .order_by("voice", "language")
     )
+    totals: dict[str, dict[str, int]] = {"voice": {}, "language": {}}
+    for row in rows:
+        for key, counts in totals.items():
+            counts[row[key]] = counts.get(row[key], 0) + row["count"]
+    return {key: _ranked(counts, key) for key, counts in totals.items()}
 
 
 def bot_top_by_calls(*, user: User, window: Window, limit: int = 10) -> list[dict[str, Any]]:
@@ -424,13 +457,53 @@ def call_figures_by_assistant(*, user: User, filters: CallFilters) -> list[dict[
     return _call_figures_per(call_queryset(user=user, filters=filters), "assistant_id")
 
 
+def daily_series(*, window: Window, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``call_figures_by_day``'s rows for every local day of the range, days without calls at 0 (their average
+    duration unknown). A relative range covers the days from its start's to today's (31 for 30 days: the range is
+    30 x 24 hours back from now); "all" the days from the first call's."""
+    today = window.now.astimezone(window.tz).date()
+    if window.start is not None:
+        first = window.start.astimezone(window.tz).date()
+    else:
+        first = rows[0]["date"] if rows else today
+    by_date = {row["date"]: row for row in rows}
+    days = (first + datetime.timedelta(days=n) for n in range((max(first, today) - first).days + 1))
+    return [by_date.get(day) or {"date": day, "count": 0, "total_cost": 0.0, "avg_duration": None} for day in days]
+
+
+def call_figures_for_bots(*, bots: Iterable[Bot], figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every bot of ``bots`` with its row of ``call_figures_by_bot`` (zeros without calls) and its success rate,
+    busiest first, then by name."""
+    by_uuid = {row["bot__uuid"]: row for row in figures}
+    rows = []
+    for bot in bots:
+        row = by_uuid.get(bot.uuid, {})
+        total, successful = row.get("total", 0), row.get("successful", 0)
+        rows.append(
+            {
+                "uuid": bot.uuid,
+                "name": bot.name,
+                "status": bot.status,
+                "total": total,
+                "successful": successful,
+                "failed": row.get("failed", 0),
+                "success_rate": percent(successful, total),
+                "total_cost": row.get("total_cost", 0.0),
+                "avg_duration": row.get("avg_duration"),
+                "total_duration": row.get("total_duration", 0),
+            }
+        )
+    rows.sort(key=lambda row: (-row["total"], row["name"].casefold()))
+    return rows
+
+
 def call_log_figures(*, user: User, filters: CallFilters) -> dict[str, Any]:
     """The call logs' summary of the selected calls, their count per status included (five known statuses:
     conditional counts in the same pass instead of another GROUP BY)."""
     with_transcript = Q(transcript__isnull=False) & ~Q(transcript="")
     with_recording = Q(recording__isnull=False) & ~Q(recording="")
     per_status = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in CallStatus.values}
-    return call_queryset(user=user, filters=filters).aggregate(
+    figures = call_queryset(user=user, filters=filters).aggregate(
         total=Count("pk"),
         with_transcript=Count("pk", filter=with_transcript),
         with_recording=Count("pk", filter=with_recording),
@@ -439,6 +512,9 @@ def call_log_figures(*, user: User, filters: CallFilters) -> dict[str, Any]:
         avg_duration=Avg("duration"),
         **per_status,
     )
+    counts = {status_to_api(value): figures[f"status_{value}"] for value in CallStatus.values}
+    figures["by_status"] = _ranked({status: n for status, n in counts.items() if n}, "status")
+    return figures
 
 
 CALL_ROW_FIELDS = (
@@ -629,6 +705,16 @@ def session_figures(*, user: User, filters: SessionFilters) -> dict[str, Any]:
     )
 
 
+def sessions_per_day(*, figures: dict[str, Any], window: Window) -> float:
+    """``session_figures``' sessions per day of the range; for ``all``, per local day since the first session's
+    (today included); 0 without sessions."""
+    days = window.days
+    if days is None and figures["first_start"] is not None:
+        first_day = figures["first_start"].astimezone(window.tz).date()
+        days = (window.now.astimezone(window.tz).date() - first_day).days + 1
+    return figures["total"] / days if days else 0.0
+
+
 def session_count_by_day(*, user: User, filters: SessionFilters) -> list[dict[str, Any]]:
     return _by_day(session_queryset(user=user, filters=filters), "start_time", filters.window.tz)
 
@@ -648,8 +734,9 @@ def session_count_by_country(*, user: User, filters: SessionFilters) -> list[dic
     return _counted(session_queryset(user=user, filters=filters), "country_name", Coalesce("country", Value("Unknown")))
 
 
-def session_count_by_device_and_browser(*, user: User, filters: SessionFilters) -> dict[str, dict[str, int]]:
-    """``{"device": {label: n}, "browser": {label: n}}`` (labels with sessions only), in one query: the sessions
+def session_count_by_device_and_browser(*, user: User, filters: SessionFilters) -> dict[str, list[dict[str, Any]]]:
+    """``{"device": [{"device": label, "count": n}], "browser": [...]}`` (labels with sessions only, most frequent
+    first), in one query: the sessions
     are grouped by user agent first (visitors share a few browsers' agents), and the user agent tests run once per
     distinct agent in the outer ``SELECT SUM(n) FILTER (WHERE …) … FROM (…) subquery``."""
     per_agent = session_queryset(user=user, filters=filters).values("user_agent").annotate(n=Rows())
@@ -658,8 +745,12 @@ def session_count_by_device_and_browser(*, user: User, filters: SessionFilters) 
         **{f"browser_{n}": Sum("n", filter=condition) for n, condition in enumerate(BROWSERS.values())},
     )
     return {
-        "device": {label: sums[f"device_{n}"] for n, label in enumerate(DEVICES) if sums[f"device_{n}"]},
-        "browser": {label: sums[f"browser_{n}"] for n, label in enumerate(BROWSERS) if sums[f"browser_{n}"]},
+        "device": _ranked(
+            {label: sums[f"device_{n}"] for n, label in enumerate(DEVICES) if sums[f"device_{n}"]}, "device"
+        ),
+        "browser": _ranked(
+            {label: sums[f"browser_{n}"] for n, label in enumerate(BROWSERS) if sums[f"browser_{n}"]}, "browser"
+        ),
     }
 
 

@@ -11,12 +11,13 @@ import logging
 
 from django.conf import settings
 from django.http import JsonResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from analytics.api.schema import AnalyticsSchema
+from analytics.api.serializers import VapiServerMessageSerializer, WebhookAnswerSerializer
 from analytics.services import call_record_message
 from bots.vapi import request_has_vapi_secret
 from common.errors import ServiceError, UnavailableError
@@ -28,12 +29,13 @@ logger = logging.getLogger(__name__)
 class VapiWebhookView(APIView):
     authentication_classes: list = []  # the shared secret is the authentication
     permission_classes = [AllowAny]
-    parser_classes: list = []
+    parser_classes: list = []  # the body is read and parsed by the handler, after the secret is checked
+    schema = AnalyticsSchema()
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request={"application/json": VapiServerMessageSerializer},
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: WebhookAnswerSerializer,
             400: OpenApiResponse(description="Malformed JSON, or nested too deeply"),
             401: OpenApiResponse(description="Missing or wrong x-vapi-secret"),
             413: OpenApiResponse(description="Larger than VAPI_WEBHOOK_MAX_MB"),
@@ -54,4 +56,4 @@ class VapiWebhookView(APIView):
         outcome, _ = call_record_message(message=message)
         if outcome != "recorded":
             logger.info("VAPI webhook %s: %s", kind, outcome)
-        return JsonResponse({"success": True, "type": kind, "outcome": outcome})
+        return JsonResponse(WebhookAnswerSerializer({"success": True, "type": kind, "outcome": outcome}).data)

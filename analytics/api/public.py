@@ -2,7 +2,8 @@
 validated, and rate-limited per client address (accounts/ratelimit.py, WIDGET_RATE_LIMIT).
 
     GET  /api/widget/{uuid}/config                     what the widget needs to draw itself and start calls
-    POST /api/analytics/sessions                       a visitor's session starts (GET: the owner's report)
+    POST /api/analytics/sessions                       a visitor's session starts (GET: the owner's report;
+                                                       ``SessionsRoute`` hands each method to its view)
     POST /api/analytics/sessions/{sessionId}/interaction
     POST /api/analytics/sessions/{sessionId}/end       also as navigator.sendBeacon (any body, any content type)
     POST /api/vapi/navigation                          a navigation command the widget acted on or refused
@@ -15,8 +16,8 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,9 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import services
+from analytics.api import serializers as answers
 from analytics.api.reports import SessionsReportView
-from bots.models import Bot
-from common.errors import NotFoundError, ServiceError
+from analytics.api.schema import AnalyticsSchema
+from bots.selectors import bot_get_public
+from common.errors import ServiceError
 from common.inputs import JSONParser
 from common.network import client_country, client_ip
 
@@ -37,90 +40,70 @@ class _PublicView(APIView):
     # Rate-limited per client address by accounts.ratelimit (the "widget" scope of PUBLIC_WIDGET_ROUTES).
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema = AnalyticsSchema()
+
+
+# JSON bodies: a value of another type than the schema states is refused (DRF's fields would read 0 as "0" and
+# "yes" as true), so that what the schema says and what is accepted are the same.
+
+
+class _Text(serializers.CharField):
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class _Boolean(serializers.BooleanField):
+    def to_internal_value(self, data) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class WidgetConfigView(_PublicView):
-    @extend_schema(
-        auth=[],
-        responses=inline_serializer(
-            "WidgetConfig",
-            {
-                "success": serializers.BooleanField(),
-                "bot": inline_serializer(
-                    "WidgetBot",
-                    {
-                        "uuid": serializers.CharField(),
-                        "name": serializers.CharField(),
-                        "status": serializers.CharField(),
-                        "assistantId": serializers.CharField(allow_null=True),
-                        "welcomeMessage": serializers.CharField(),
-                        "language": serializers.CharField(),
-                        "position": serializers.CharField(),
-                        "theme": serializers.CharField(),
-                    },
-                ),
-                "vapiPublicKey": serializers.CharField(allow_null=True),
-            },
-        ),
-    )
+    @extend_schema(auth=[], responses=answers.WidgetConfigSerializer)
     def get(self, request: Request, uuid: str) -> Response:
-        bot = Bot.objects.filter(uuid=uuid).first()
-        if bot is None:
-            raise NotFoundError("Bot not found")
-        return Response(
-            {
-                "success": True,
-                "bot": {
-                    "uuid": bot.uuid,
-                    "name": bot.name,
-                    "status": bot.status.lower(),
-                    "assistantId": bot.vapi_assistant_id,
-                    "welcomeMessage": bot.welcome_message,
-                    "language": bot.language,
-                    "position": bot.position.lower(),
-                    "theme": bot.theme.lower(),
-                },
-                "vapiPublicKey": settings.VAPI_PUBLIC_KEY or None,
-            }
-        )
+        bot = bot_get_public(uuid=uuid)
+        payload = {
+            "success": True,
+            "bot": {
+                "uuid": bot.uuid,
+                "name": bot.name,
+                "status": bot.status.lower(),
+                "assistantId": bot.vapi_assistant_id,
+                "welcomeMessage": bot.welcome_message,
+                "language": bot.language,
+                "position": bot.position.lower(),
+                "theme": bot.theme.lower(),
+            },
+            "vapiPublicKey": settings.VAPI_PUBLIC_KEY or None,
+        }
+        return Response(answers.WidgetConfigSerializer(payload).data)
 
 
 class _SessionStart(serializers.Serializer):
-    botUuid = serializers.CharField(max_length=64)
-    userAgent = serializers.CharField(max_length=4096, required=False, allow_blank=True, allow_null=True)
+    botUuid = _Text(max_length=64)
+    userAgent = _Text(max_length=4096, required=False, allow_blank=True, allow_null=True)
     # The legacy body carried the client's address; the server decides it (a client can claim anything).
-    ipAddress = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    ipAddress = _Text(max_length=64, required=False, allow_blank=True, allow_null=True)
 
 
-class SessionsView(SessionsReportView):
-    """``/api/analytics/sessions``. ``POST``, public: the widget starts a session (the original required a
-    signed-in dashboard user here, so visitors' sessions were never recorded). ``GET``, signed in: the owner's
-    report (``SessionsReportView``)."""
+class SessionStartView(_PublicView):
+    """``POST /api/analytics/sessions``, public: the widget starts a session (the original required a signed-in
+    dashboard user here, so visitors' sessions were never recorded)."""
 
     parser_classes = [JSONParser]
-
-    def _widget(self) -> bool:
-        # No request yet while drf-spectacular builds its mock one: the schema states POST's auth itself.
-        request = getattr(self, "request", None)
-        return request is not None and request.method == "POST"
-
-    def get_authenticators(self):
-        return [] if self._widget() else super().get_authenticators()
-
-    def get_permissions(self):
-        return [AllowAny()] if self._widget() else super().get_permissions()
 
     @extend_schema(
         request=_SessionStart,
         auth=[],
-        responses=inline_serializer(
-            "SessionStarted",
-            {
-                "success": serializers.BooleanField(),
-                "sessionId": serializers.CharField(),
-                "message": serializers.CharField(),
-            },
-        ),
+        responses={
+            200: answers.SessionStartedSerializer,
+            404: OpenApiResponse(description="Bot not found (no bot has this uuid)"),
+        },
     )
     def post(self, request: Request) -> Response:
         data = _SessionStart(data=request.data)
@@ -132,48 +115,102 @@ class SessionsView(SessionsReportView):
             ip_address=client_ip(request),
             country=client_country(request),
         )
-        return Response({"success": True, "sessionId": session.session_id, "message": "Session tracking started"})
+        payload = {"success": True, "sessionId": session.session_id, "message": "Session tracking started"}
+        return Response(answers.SessionStartedSerializer(payload).data)
+
+
+class SessionsRoute(APIView):
+    """``/api/analytics/sessions``: two views on one path, each whole: ``GET`` (and ``HEAD``, ``OPTIONS``) is the
+    owner's report (``SessionsReportView``, an ``OwnerView``: signed in, owner-scoped), ``POST`` the widget's
+    session start (``SessionStartView``: public). A request is handed to the view of its method, which runs its
+    own authentication, permissions, parsing and errors; this class adds nothing to either, except the ``Allow``
+    header naming both (as one view on this path did before).
+
+    It is an ``APIView`` only for the schema generator, which documents each method of a path from one view
+    class: the methods below are the two views' own handlers (with their ``@extend_schema``), and what the
+    generator asks this class (permissions, authenticators, parsers, parameters) is answered by the view of the
+    method it documents. None of it runs on a request."""
+
+    routes: dict[str, type[APIView]] = {"GET": SessionsReportView, "POST": SessionStartView}
+    schema = AnalyticsSchema()
+    get = SessionsReportView.get
+    post = SessionStartView.post
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        handlers = {method: view.as_view(**initkwargs) for method, view in cls.routes.items()}
+        methods = {*cls.routes, "HEAD", "OPTIONS"}
+        allow = ", ".join(method.upper() for method in cls.http_method_names if method.upper() in methods)
+
+        def route(request, *args, **kwargs):
+            handler = handlers.get(request.method, handlers["GET"])  # other methods: the report's 401 or 405
+            response = handler(request, *args, **kwargs)
+            response["Allow"] = allow
+            return response
+
+        route.cls = cls  # for the schema generator (and anything that asks a route for its view class)
+        route.initkwargs = initkwargs
+        return csrf_exempt(route)  # each view does its own CSRF check (DRF's, for cookie sign-in)
+
+    # --- Schema generation only: the view that serves the method being documented ---
+
+    def initialize_request(self, request, *args, **kwargs):
+        self._documented = self.routes[request.method]  # before the parsers and authenticators are asked for
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_permissions(self):
+        return self._documented().get_permissions()
+
+    def get_authenticators(self):
+        return self._documented().get_authenticators()
+
+    def get_parsers(self):
+        return self._documented().get_parsers()
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or "_documented" not in vars(self):
+            raise AttributeError(name)
+        return getattr(self._documented, name)
 
 
 class SessionInteractionView(_PublicView):
     parser_classes: list = []  # nothing in the body matters
 
-    @extend_schema(request=None, auth=[], responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, auth=[], responses=answers.SessionInteractionSerializer)
     def post(self, request: Request, session_id: str) -> Response:
         count = services.session_interaction(session_id=session_id)
-        return Response({"success": True, "interactions": count})
+        return Response(answers.SessionInteractionSerializer({"success": True, "interactions": count}).data)
 
 
 class SessionEndView(_PublicView):
     parser_classes: list = []  # navigator.sendBeacon sends text/plain or nothing: the body is not read
 
-    @extend_schema(request=None, auth=[], responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, auth=[], responses=answers.SuccessSerializer)
     def post(self, request: Request, session_id: str) -> Response:
         services.session_end(session_id=session_id)
-        return Response({"success": True})
+        return Response(answers.SuccessSerializer({"success": True}).data)
 
 
 class _Navigation(serializers.Serializer):
-    url = serializers.CharField(max_length=2048, required=False, allow_blank=True)
-    command = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    success = serializers.BooleanField(required=False, default=False)
-    botUuid = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    url = _Text(max_length=2048, required=False, allow_blank=True)
+    command = _Text(max_length=500, required=False, allow_blank=True)
+    success = _Boolean(required=False, default=False)
+    botUuid = _Text(max_length=64, required=False, allow_blank=True)
 
 
 class NavigationView(_PublicView):
     parser_classes = [JSONParser]
 
-    @extend_schema(auth=[], responses=OpenApiTypes.OBJECT)
+    @extend_schema(auth=[], responses=answers.NavigationInfoSerializer)
     def get(self, request: Request) -> Response:
-        return Response(
-            {
-                "success": True,
-                "message": "Navigation API is running",
-                "endpoints": {"POST /api/vapi/navigation": "Log a navigation command {url, command, success, botUuid}"},
-            }
-        )
+        payload = {
+            "success": True,
+            "message": "Navigation API is running",
+            "endpoints": {"POST /api/vapi/navigation": "Log a navigation command {url, command, success, botUuid}"},
+        }
+        return Response(answers.NavigationInfoSerializer(payload).data)
 
-    @extend_schema(request=_Navigation, auth=[], responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=_Navigation, auth=[], responses=answers.NavigationLoggedSerializer)
     def post(self, request: Request) -> Response:
         data = _Navigation(data=request.data)
         data.is_valid(raise_exception=True)
@@ -190,4 +227,5 @@ class NavigationView(_PublicView):
             url[:300],
             "done" if data.validated_data["success"] else "refused",
         )
-        return Response({"success": True, "message": "Navigation logged successfully", "url": url, "command": command})
+        payload = {"success": True, "message": "Navigation logged successfully", "url": url, "command": command}
+        return Response(answers.NavigationLoggedSerializer(payload).data)

@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/analytics/logs", reports.LogsView.as_view(), name="analytics-logs"),
     # The widget (public); GET /api/analytics/sessions is the owner's sessions report.
     path("api/widget/<bot_uuid:uuid>/config", public.WidgetConfigView.as_view(), name="widget-config"),
-    path("api/analytics/sessions", public.SessionsView.as_view(), name="analytics-sessions"),
+    path("api/analytics/sessions", public.SessionsRoute.as_view(), name="analytics-sessions"),
     path(
         "api/analytics/sessions/<session_id:session_id>/interaction",
         public.SessionInteractionView.as_view(),
