@@ -15,9 +15,9 @@ An empty value (``?status=``) is the same as no value. Each view reads only the 
 (``only=``); others are ignored, as before.
 
 Two ways to read them. Strictly (the API): a value that breaks its rule is a 400 in the error envelope, naming the
-parameter (``"tz: …"``), and ``from`` after ``to`` is one too. Leniently (the pages, which never answer 400): such
-a value is left out, so its default applies; an unknown zone is UTC, remembered in ``tz_asked`` to say so; dates
-in the wrong order are swapped.
+parameter (``"tz: …"``); so are ``from`` after ``to`` and a parameter given twice. Leniently (the pages, which
+never answer 400): such a value is left out, so its default applies; an unknown zone is UTC, remembered in
+``tz_asked`` to say so; dates in the wrong order are swapped; of a parameter given twice, the last value counts.
 
 The FilterSet is the reading of the parameters only; the rows are selected by ``analytics.selectors``, owner
 first, from the typed filters ``AnalyticsQuery`` gives (``window``, ``call_filters``, ``session_filters``): a
@@ -257,6 +257,13 @@ class AnalyticsFilter(django_filters.FilterSet):
 
     def read(self) -> AnalyticsQuery:
         """The parameters, valid; strictly: ``ValidationError`` (400) naming the first invalid one."""
+        if not self.lenient and isinstance(self.data, QueryDict):
+            # One value each, as the schema says (?bot=a&bot=b would otherwise be read as its last value).
+            repeated = {
+                name: ["Give one value, not several."] for name in self.filters if len(self.data.getlist(name)) > 1
+            }
+            if repeated:
+                raise exceptions.ValidationError(repeated)
         form = self.form
         if form.is_valid():
             values = form.cleaned_data

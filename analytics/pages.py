@@ -1,12 +1,14 @@
 """The analytics pages (``/dashboard/analytics``…). Views call ``analytics.selectors`` (and ``bots.selectors``):
-no query of their own; every figure is the API's (same selectors, same definitions).
+no query and no figure of their own; every figure is the API's (same selectors, same definitions, same
+parameters: analytics/tests/test_one_path.py holds the page and the API side by side).
 
-One page and its htmx partials, all driven by the same query parameters, named as the API's so that the CSV
-export link is the page's own query: ``timeRange`` (``7d|30d|90d|all``, default 30d), ``tz`` (the viewer's IANA
-zone; static/js/analytics.js adds it when missing; unknown → UTC, no error), call-log filters ``bot`` (a bot
-uuid), ``status`` (API casing: ``in-progress``…), ``from``/``to`` (calendar days in ``tz`` that replace the range
-for the call logs, as in the API), ``page`` (call logs) and ``sessions_page``. Invalid values are ignored (the
-default applies): a page never answers 400.
+One page and its htmx partials, all driven by the query parameters of ``analytics.filters`` (the API's, so that
+the CSV export link is the page's own query): ``timeRange`` (default 30d), ``tz`` (the viewer's IANA zone;
+static/js/analytics.js adds it when missing), call-log filters ``bot`` (a bot uuid), ``status`` (API casing:
+``in-progress``…), ``from``/``to`` (calendar days in ``tz`` that replace the range for the call logs, as in the
+API), ``page`` (call logs) and ``sessions_page``, read leniently: an invalid value is its default (an unknown zone
+is UTC, and the page says so), so a page never answers 400. Both lists are paged by ``analytics.pagination.Pager``
+(a page past the last shows the last).
 
 - The time range drives the cards, the three daily charts and the per-bot table; the call logs follow the range
   too unless ``from``/``to`` are set. Sessions follow the range.
@@ -54,19 +56,16 @@ PAGE_PARAMETERS = ("timeRange", "tz", "bot", "status", "from", "to", "page", "se
 
 @dataclass(frozen=True)
 class Params:
-    """The page's query (``analytics.filters``, read leniently: each value valid or its default) and the numbers
-    of its two lists' pages, with the query strings of links to the page with some of them changed."""
+    """The page's query (``analytics.filters``, read leniently: each value valid or its default), with the query
+    strings of links to the page with some of it changed."""
 
     query: AnalyticsQuery
-    page: int = 1
-    sessions_page: int = 1
 
     @classmethod
     def read(cls, request: HttpRequest) -> Params:
-        query = read_query(request.GET, only=PAGE_PARAMETERS, lenient=True)
-        return cls(query=query, page=query.page, sessions_page=query.sessions_page)
+        return cls(query=read_query(request.GET, only=PAGE_PARAMETERS, lenient=True))
 
-    # What the templates show of the query.
+    # What the templates and links show of the query.
     time_range = property(lambda self: self.query.time_range)
     tz = property(lambda self: self.query.tz)
     tz_asked = property(lambda self: self.query.tz_asked)
@@ -74,19 +73,16 @@ class Params:
     status = property(lambda self: self.query.status)
     first = property(lambda self: self.query.first)
     last = property(lambda self: self.query.last)
+    page = property(lambda self: self.query.page)
+    sessions_page = property(lambda self: self.query.sessions_page)
 
     @property
     def filtered(self) -> bool:
         return bool(self.bot or self.status or self.query.dates)
 
-    def with_changes(self, *, time_range: str | None = None, page: int | None = None, sessions_page: int | None = None):
-        query = self.query if time_range is None else replace(self.query, time_range=time_range)
-        return replace(
-            self,
-            query=query,
-            page=self.page if page is None else page,
-            sessions_page=self.sessions_page if sessions_page is None else sessions_page,
-        )
+    def with_changes(self, **changes: Any) -> Params:
+        """The same with some of ``time_range``, ``page``, ``sessions_page`` changed."""
+        return Params(query=replace(self.query, **changes))
 
     def query_string(self, **changes: Any) -> str:
         """The query string of these parameters with ``changes``; defaults left out (``timeRange`` and ``tz``

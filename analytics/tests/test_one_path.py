@@ -11,6 +11,7 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
+from django.http import QueryDict
 from django.urls import URLPattern, get_resolver
 from rest_framework.exceptions import ValidationError
 
@@ -150,6 +151,14 @@ def test_a_value_the_schema_refuses_is_a_400_for_the_api_and_the_default_for_the
         attribute = names.get(field, field)
         assert getattr(lenient, attribute) == getattr(default, attribute)
     assert lenient.tz_asked == (data["tz"] if field == "tz" else "")
+
+
+def test_a_parameter_given_twice_is_a_400_for_the_api_and_its_last_value_for_the_pages():
+    data = QueryDict("bot=a&bot=b&tz=UTC")
+    with pytest.raises(ValidationError) as refused:
+        read_query(data, only=ALL)
+    assert list(refused.value.detail) == ["bot"]
+    assert read_query(data, only=ALL, lenient=True).bot_uuid == "b"
 
 
 def test_empty_values_are_no_values():
