@@ -8,6 +8,11 @@ Two forms of one mechanism, ``OwnerScopedMixin``:
   owner must own (a bot's uuid), the app's own subclass resolves it once, owner-scoped, before the handler runs
   (``bots.api.scoping.BotView``); a record of another user is a 404 before any of the view's code.
 
+Public views (the widget's) are ``PublicView``s: anyone may call them, and ``self.viewer`` says who is signed in,
+if anyone (a public answer may tell its owner more). A path whose methods have different audiences (the widget
+reads ``GET /api/bots/status/<uuid>``, its owner ``PATCH``es it) is one view per audience, joined on the path by
+``route_by_method``: no view has per-method permissions, so none can open an owner's method by mistake.
+
 The permission test matrix (``config/tests/test_permission_matrix.py``) finds every route from the URL resolver
 and checks anonymous, stranger and owner against each.
 
@@ -19,9 +24,13 @@ there: their URLs answer 404, never 403, so nobody learns that they exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import viewsets
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -80,8 +89,73 @@ class OwnerView(OwnerScopedMixin, APIView):
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)  # authentication and permissions first: 401 before any lookup
-        self.owned = self.resolve_owned(owner=self.owner, **kwargs)
+        # Nothing to look up for a method the view does not have (a 405 whatever the path names) nor for OPTIONS
+        # (it describes the route, not a record): as when each handler looked its record up itself.
+        method = request.method.lower()
+        reads_record = method != "options" and method in self.http_method_names and hasattr(self, method)
+        self.owned = self.resolve_owned(owner=self.owner, **kwargs) if reads_record else None
 
     def resolve_owned(self, *, owner: User, **kwargs):
         """The record the path names, looked up for ``owner`` only (NotFoundError otherwise); None by default."""
         return None
+
+
+class PublicView(APIView):
+    """APIView that anyone may call (the widget's routes). ``self.viewer``: the signed-in user when the request
+    carries valid credentials, else None; the one place a public view learns who asks."""
+
+    permission_classes = [AllowAny]
+
+    @property
+    def viewer(self) -> User | None:
+        user = self.request.user
+        return user if user.is_authenticated else None
+
+
+# The order in which DRF lists a view's methods (the Allow header).
+_METHOD_ORDER = [method.upper() for method in APIView.http_method_names]
+
+
+class MethodRoute(APIView):
+    """What DRF and drf-spectacular find on a ``route_by_method`` path (its callback's ``cls``, made with the
+    path's methods as ``http_method_names``): an API view with those methods. It never serves a request."""
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        return [method.upper() for method in self.http_method_names]
+
+
+def route_by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
+    """One path served by a view per method, e.g. ``route_by_method(GET=StatusView, PATCH=AssistantView)``: each
+    view keeps its own permissions (a ``PublicView`` and an ``OwnerView``), instead of one view choosing them by
+    method. HEAD and OPTIONS go where GET goes. A method the path does not have goes to its first owner view, as
+    on any owner route: 401 without a sign-in, then 405. The Allow header names every method of the path.
+
+    drf-spectacular documents each method from its own view (``split_method_routes``)."""
+    callbacks = {method.upper(): view.as_view() for method, view in views.items()}
+    owner_methods = [method.upper() for method, view in views.items() if issubclass(view, OwnerScopedMixin)]
+    fallback = callbacks[(owner_methods or list(callbacks))[0]]
+    present = {*callbacks, "OPTIONS"} | ({"HEAD"} if "GET" in callbacks else set())
+    allow = ", ".join(method for method in _METHOD_ORDER if method in present)
+
+    @csrf_exempt  # as DRF's views are: their authentication enforces CSRF for cookie sessions
+    def route(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        method = "GET" if request.method in ("HEAD", "OPTIONS") and "GET" in callbacks else request.method
+        response = callbacks.get(method, fallback)(request, *args, **kwargs)
+        if response.has_header("Allow"):
+            response["Allow"] = allow
+        return response
+
+    route.cls = MethodRoute
+    route.initkwargs = {"http_method_names": [method.lower() for method in _METHOD_ORDER if method in callbacks]}
+    route.views = callbacks
+    return route
+
+
+def split_method_routes(endpoints: list[tuple]) -> list[tuple]:
+    """drf-spectacular's preprocessing hook (``SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"]``): each method of a
+    ``route_by_method`` path is documented from the view that serves it (its permissions, its serializers)."""
+    return [
+        (path, path_regex, method, getattr(callback, "views", {}).get(method, callback))
+        for path, path_regex, method, callback in endpoints
+    ]

@@ -462,6 +462,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A path served by a view per method (accounts.scoping.route_by_method) is documented from each method's view.
+    "PREPROCESSING_HOOKS": ["accounts.scoping.split_method_routes"],
     # Swagger UI's files come from the drf-spectacular-sidecar package, served by whitenoise: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
