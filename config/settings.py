@@ -471,6 +471,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BotStatusEnum": ["pending", "activating", "active", "failed"],
         "HealthStatusEnum": ["healthy", "unhealthy"],
+        "EnvironmentEnum": ["development", "production"],
         "ReadinessCheckEnum": "config.monitoring.readiness.CHECK_OUTCOMES",
     },
 }

@@ -11,20 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scoping import OwnerView, PublicView, route_by_method
 from bots import selectors, services
+from bots.api.scoping import BotView, OwnerBotsView
 from bots.api.serializers import (
+    ActivationInputSerializer,
+    AssistantLinkInputSerializer,
     BotOutputSerializer,
     BotSummarySerializer,
     LegacyCreateConfigSerializer,
+    LegacyCreatedBotSerializer,
+    LegacyCreateInputSerializer,
     LowerCaseChoiceField,
 )
 from bots.embed import public_base_url
@@ -61,16 +66,48 @@ def _ignored_message(ignored: list[str]) -> str:
     return f" {files} not stored: the bot's knowledge base is not set to files (ragEnabled, ragSourceType)."
 
 
-class CreateView(APIView):
+_CREATED = inline_serializer(
+    "LegacyBotCreated",
+    {
+        "success": serializers.BooleanField(),
+        "bot": LegacyCreatedBotSerializer(),
+        "storage": inline_serializer(
+            "LegacyBotStorage",
+            {
+                "local": inline_serializer(
+                    "LegacyBotLocalStorage",
+                    {
+                        "enabled": serializers.BooleanField(),
+                        "filesStored": serializers.IntegerField(),
+                        "storagePath": serializers.CharField(allow_null=True),
+                    },
+                ),
+                "googleDrive": inline_serializer(
+                    "LegacyBotGoogleDrive",
+                    {"enabled": serializers.BooleanField(help_text="Always false: no Google Drive copy is made.")},
+                ),
+            },
+        ),
+        "message": serializers.CharField(),
+        "ignoredFiles": serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text="Only when files came for a bot whose knowledge base is not files: their names (not stored).",
+        ),
+    },
+)
+
+
+class CreateView(OwnerView):
     """``POST /api/bots/create`` (multipart: ``config`` JSON + ``file_*`` parts) and ``GET``, the user's bots."""
 
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Missing or invalid configuration")},
-        description="Create a bot. `config`: a JSON string with botName, welcomeMessage, systemPrompt, language, "
-        "voice, position, theme, ragEnabled, ragSourceType, ragUrl. Files in parts named file_0, file_1, …",
+        request={"multipart/form-data": LegacyCreateInputSerializer},
+        responses={200: _CREATED},
+        description="Create a bot from a multipart form: `config` (a JSON object as text) and the knowledge base's "
+        "files in parts named file_0, file_1, …",
     )
     def post(self, request: Request) -> Response:
         raw = request.data.get("config")
@@ -96,23 +133,12 @@ class CreateView(APIView):
         # it, the answer says so (ignoredFiles, and a sentence in the message), instead of dropping them silently.
         files, ignored = (uploads, []) if wants_files else ([], [_base_name(upload.name) for upload in uploads])
 
-        bot = bot_create_with_files(owner=request.user, data=data, files=files, base_url=public_base_url(request))
+        bot = bot_create_with_files(owner=self.owner, data=data, files=files, base_url=public_base_url(request))
         bot = selectors.bot_refresh(bot=bot)  # activation may have run already (no broker: tasks run eagerly)
         storage_path = bot.local_storage_path
         body = {
             "success": True,
-            "bot": {
-                "uuid": bot.uuid,
-                "name": bot.name,
-                "status": bot.status.lower(),
-                "embedCode": bot.embed_code,
-                "activationScheduledAt": _iso(bot.activation_scheduled_at),
-                "documentsProcessed": bot.documents_processed,
-                "ragEnabled": bot.rag_enabled,
-                "vapiAssistantId": bot.vapi_assistant_id,
-                "localFilesStored": bot.local_files_stored,
-                "localStoragePath": storage_path,
-            },
+            "bot": LegacyCreatedBotSerializer(bot).data,
             "storage": {
                 "local": {
                     "enabled": wants_files,
@@ -135,11 +161,11 @@ class CreateView(APIView):
     )
     @replica_reads
     def get(self, request: Request) -> Response:
-        bots = selectors.bot_list(user=request.user)
+        bots = selectors.bot_list(user=self.owner)
         return Response({"success": True, "bots": BotSummarySerializer(bots, many=True).data})
 
 
-class ListView(APIView):
+class ListView(OwnerView):
     """``GET /api/bots/list``: the signed-in user's bots, long form."""
 
     @extend_schema(
@@ -154,12 +180,8 @@ class ListView(APIView):
     )
     @replica_reads
     def get(self, request: Request) -> Response:
-        bots = BotOutputSerializer(selectors.bot_list(user=request.user), many=True).data
+        bots = BotOutputSerializer(selectors.bot_list(user=self.owner), many=True).data
         return Response({"success": True, "count": len(bots), "bots": bots})
-
-
-class _AssistantIdInput(serializers.Serializer):
-    vapiAssistantId = serializers.CharField(max_length=100)
 
 
 _STATUS_RESPONSE = inline_serializer(
@@ -170,7 +192,7 @@ _STATUS_RESPONSE = inline_serializer(
         "uuid": serializers.CharField(),
         "name": serializers.CharField(),
         "activationScheduledAt": serializers.DateTimeField(),
-        "vapiAssistantId": serializers.CharField(allow_null=True),
+        "vapiAssistantId": serializers.CharField(allow_null=True, help_text="Null until active."),
         "activatedAt": serializers.DateTimeField(allow_null=True),
         "activationError": serializers.CharField(
             allow_null=True, help_text="Why a FAILED bot failed: the reason for its owner, a generic line for others."
@@ -179,22 +201,27 @@ _STATUS_RESPONSE = inline_serializer(
 )
 
 
-class StatusView(APIView):
-    """``GET /api/bots/status/{uuid}`` (public: the widget asks it) and ``PATCH`` (owner: link an assistant)."""
+class StatusView(PublicView):
+    """``GET /api/bots/status/{uuid}``: a bot's status, for anyone (the widget asks it from customers' sites)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParser]  # the path's (its PATCH reads JSON): what OPTIONS says it parses
 
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method in ("GET", "HEAD", "OPTIONS") else [IsAuthenticated()]
-
-    @extend_schema(responses={200: _STATUS_RESPONSE, 404: OpenApiResponse(description="Bot not found")})
+    @extend_schema(
+        operation_id="bots_status_retrieve",
+        responses={
+            200: _STATUS_RESPONSE,
+            # Anyone may ask; a request that sends credentials has them checked all the same.
+            401: OpenApiResponse(description="An Authorization token that is not valid (none is needed)"),
+            404: OpenApiResponse(description="Bot not found"),
+        },
+    )
     def get(self, request: Request, uuid: str) -> Response:
         bot = selectors.bot_get_public(uuid=uuid)
         services.bot_activate_if_due(bot=bot)
         bot = selectors.bot_refresh(bot=bot)
         error = None
         if bot.status == BotStatus.FAILED:
-            is_owner = request.user.is_authenticated and request.user.pk == bot.user_id
+            is_owner = self.viewer is not None and self.viewer.pk == bot.user_id
             error = bot.activation_error if is_owner else "Activation failed"
         return Response(
             {
@@ -209,8 +236,15 @@ class StatusView(APIView):
             }
         )
 
+
+class AssistantLinkView(BotView):
+    """``PATCH /api/bots/status/{uuid}``: the owner links an assistant made in VAPI elsewhere."""
+
+    parser_classes = [JSONParser]
+
     @extend_schema(
-        request=_AssistantIdInput,
+        operation_id="bots_status_partial_update",
+        request=AssistantLinkInputSerializer,
         responses=inline_serializer(
             "BotAssistantLinked",
             {
@@ -222,13 +256,12 @@ class StatusView(APIView):
         ),
     )
     def patch(self, request: Request, uuid: str) -> Response:
-        bot = selectors.bot_get(user=request.user, uuid=uuid)
         assistant_id = request.data.get("vapiAssistantId") if isinstance(request.data, dict) else None
         if not assistant_id:
             raise ServiceError("VAPI Assistant ID is required")
-        serializer = _AssistantIdInput(data=request.data)
+        serializer = AssistantLinkInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        bot = services.bot_set_assistant(bot=bot, assistant_id=serializer.validated_data["vapiAssistantId"])
+        bot = services.bot_set_assistant(bot=self.bot, assistant_id=serializer.validated_data["vapiAssistantId"])
         return Response(
             {
                 "success": True,
@@ -239,32 +272,35 @@ class StatusView(APIView):
         )
 
 
-class _ActivationInput(serializers.Serializer):
-    botUuid = serializers.CharField()
-    action = serializers.ChoiceField(choices=["activate", "deactivate"])
+# One path, two audiences: the widget reads the status, the owner links an assistant.
+status_route = route_by_method(GET=StatusView, PATCH=AssistantLinkView)
 
 
-class AdminActivateView(APIView):
+class AdminActivateView(OwnerBotsView):
     """``POST /api/admin/activate-bot``: the owner starts (activate) or stops (deactivate) a bot."""
 
     parser_classes = [JSONParser]
 
     @extend_schema(
-        request=_ActivationInput,
-        responses=inline_serializer(
-            "BotActivation",
-            {
-                "success": serializers.BooleanField(),
-                "message": serializers.CharField(),
-                "status": serializers.CharField(),
-            },
-        ),
+        request=ActivationInputSerializer,
+        responses={
+            200: inline_serializer(
+                "BotActivation",
+                {
+                    "success": serializers.BooleanField(),
+                    "message": serializers.CharField(),
+                    "status": serializers.ChoiceField(["activating", "pending"], help_text="The bot's status now."),
+                },
+            ),
+            # The bot's uuid is in the body, not the path: the rule that documents 404s does not see it.
+            404: OpenApiResponse(description="Bot not found (or not yours)"),
+        },
     )
     def post(self, request: Request) -> Response:
         body: dict[str, Any] = request.data if isinstance(request.data, dict) else {}
         if not body.get("botUuid"):
             raise ServiceError("Bot UUID is required")
-        bot = selectors.bot_get(user=request.user, uuid=str(body["botUuid"]))
+        bot = self.owned_bot(str(body["botUuid"]))
         action = body.get("action")
         if action == "activate":
             services.bot_request_activation(bot=bot)
@@ -292,7 +328,7 @@ class ConfigView(APIView):
                     {
                         "vapiPublicKey": serializers.CharField(allow_null=True),
                         "vapiAssistantId": serializers.CharField(allow_null=True),
-                        "environment": serializers.CharField(),
+                        "environment": serializers.ChoiceField(["development", "production"]),
                     },
                 ),
             },

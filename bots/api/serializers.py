@@ -1,16 +1,63 @@
-"""Bot serializers: one per direction (STYLE.md 4), in the legacy contract's camelCase and lower-case enums."""
+"""Bot serializers: one per direction (STYLE.md 4), in the legacy contract's camelCase and lower-case enums.
+
+Input fields take the JSON types the schema states and no other: DRF's own fields read ``5`` as the text "5" and
+``1`` or ``"yes"`` as true, which the schema (``type: string``, ``type: boolean``) does not allow; what the schema
+refuses, the API refuses too (400).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator, URLValidator
 from rest_framework import serializers
 
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
 
 LANGUAGE_CODE = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Enter a language code such as en, es or pt-BR.")
+
+
+class HttpSchemeValidator(RegexValidator):
+    """A website is an http or https URL (the schema states it as a pattern). Only said of a valid URL: the URL
+    field's own validator has the one message for anything else."""
+
+    regex = r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    message = "Enter an http or https URL."
+
+    def __call__(self, value: Any) -> None:
+        try:
+            URLValidator()(value)
+        except DjangoValidationError:
+            return
+        super().__call__(value)
+
+
+class _TextOnly:
+    """Text is text: a number is not read as its digits."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextField(_TextOnly, serializers.CharField):
+    pass
+
+
+class URLTextField(_TextOnly, serializers.URLField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as JSON writes them (DRF's BooleanField also reads 1, "yes", "on", …)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class LowerCaseChoiceField(serializers.ChoiceField):
@@ -37,16 +84,23 @@ class LowerCaseChoiceField(serializers.ChoiceField):
 class BotInputSerializer(serializers.Serializer):
     """What an owner may set. ``validated_data`` holds model field names and stored values."""
 
-    name = serializers.CharField(max_length=100)
-    welcomeMessage = serializers.CharField(source="welcome_message", max_length=1000)
-    systemPrompt = serializers.CharField(source="system_prompt", max_length=20000)
-    language = serializers.CharField(max_length=16, default="en", validators=[LANGUAGE_CODE])
+    name = TextField(max_length=100)
+    welcomeMessage = TextField(source="welcome_message", max_length=1000)
+    systemPrompt = TextField(source="system_prompt", max_length=20000)
+    language = TextField(max_length=16, default="en", validators=[LANGUAGE_CODE])
     voice = serializers.ChoiceField(choices=sorted(VOICE_IDS), default="jennifer")
     position = LowerCaseChoiceField(Position, default="right")
     theme = LowerCaseChoiceField(Theme, default="light")
-    ragEnabled = serializers.BooleanField(source="rag_enabled", default=False)
+    ragEnabled = StrictBooleanField(source="rag_enabled", default=False)
     ragSourceType = LowerCaseChoiceField(RagSourceType, source="rag_source_type", default="files", allow_null=True)
-    ragUrl = serializers.URLField(source="rag_url", max_length=2048, required=False, allow_null=True, allow_blank=True)
+    ragUrl = URLTextField(
+        source="rag_url",
+        max_length=2048,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        validators=[HttpSchemeValidator()],
+    )
     activationScheduledAt = serializers.DateTimeField(source="activation_scheduled_at", required=False)
 
     def to_internal_value(self, data):
@@ -55,11 +109,7 @@ class BotInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_ragUrl(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Enter an http or https URL.")
-        return value
+        return value or None  # "" is "no website"
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current = {
@@ -75,7 +125,7 @@ class LegacyCreateConfigSerializer(BotInputSerializer):
     """The ``config`` part of the legacy ``POST /api/bots/create``: the bot's name is ``botName`` there."""
 
     name = None
-    botName = serializers.CharField(source="name", max_length=100)
+    botName = TextField(source="name", max_length=100)
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and data.get("ragUrl") == "":
@@ -87,7 +137,7 @@ class BotOutputSerializer(serializers.ModelSerializer):
     """A bot in full: the long form of the legacy ``GET /api/bots/list``."""
 
     status = LowerCaseChoiceField(BotStatus)
-    vapiAssistantId = serializers.CharField(source="vapi_assistant_id")
+    vapiAssistantId = serializers.CharField(source="vapi_assistant_id", allow_null=True, help_text="Null until active.")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     documentsProcessed = serializers.IntegerField(source="documents_processed")
@@ -165,3 +215,68 @@ class BotSummarySerializer(serializers.ModelSerializer):
             "activationScheduledAt",
         )
         read_only_fields = fields
+
+
+# --- The legacy routes' bodies -------------------------------------------------------------------------------------
+
+
+class LegacyCreateInputSerializer(serializers.Serializer):
+    """The multipart form of the legacy ``POST /api/bots/create`` (documents it; the view reads the parts)."""
+
+    config = serializers.CharField(
+        help_text="A JSON object: botName, welcomeMessage, systemPrompt (required, not blank), language, voice, "
+        "position, theme, ragEnabled, ragSourceType, ragUrl, with the rules and defaults of POST /api/bots (botName "
+        "is its name). A missing or blank config, text that is not a JSON object, or a field that breaks its rule "
+        "is a 400."
+    )
+    file_0 = serializers.FileField(
+        required=False,
+        help_text="A file for the knowledge base; any number of them, in parts named file_0, file_1, … (any name "
+        "starting with file_). Stored when ragEnabled and ragSourceType is files; otherwise listed in ignoredFiles.",
+    )
+
+
+class LegacyCreatedBotSerializer(serializers.ModelSerializer):
+    """The bot in the answer of the legacy ``POST /api/bots/create``."""
+
+    status = LowerCaseChoiceField(BotStatus)
+    embedCode = serializers.CharField(source="embed_code")
+    activationScheduledAt = serializers.DateTimeField(source="activation_scheduled_at")
+    documentsProcessed = serializers.IntegerField(source="documents_processed")
+    ragEnabled = serializers.BooleanField(source="rag_enabled")
+    vapiAssistantId = serializers.CharField(source="vapi_assistant_id", allow_null=True, help_text="Null until active.")
+    localFilesStored = serializers.IntegerField(source="local_files_stored")
+    localStoragePath = serializers.CharField(source="local_storage_path", allow_null=True)
+
+    class Meta:
+        model = Bot
+        fields = (
+            "uuid",
+            "name",
+            "status",
+            "embedCode",
+            "activationScheduledAt",
+            "documentsProcessed",
+            "ragEnabled",
+            "vapiAssistantId",
+            "localFilesStored",
+            "localStoragePath",
+        )
+        read_only_fields = fields
+
+
+class AssistantLinkInputSerializer(serializers.Serializer):
+    """The body of the legacy ``PATCH /api/bots/status/{uuid}``: the assistant to link (made in VAPI elsewhere)."""
+
+    vapiAssistantId = TextField(max_length=100)
+
+    # A whole body although it comes with PATCH: its one field is required. (Schema generators copy a PATCH's
+    # serializer as partial, which would document it as optional.)
+    partial = property(lambda self: False, lambda self, value: None)
+
+
+class ActivationInputSerializer(serializers.Serializer):
+    """The body of the legacy ``POST /api/admin/activate-bot``."""
+
+    botUuid = TextField(help_text="The uuid of one of your bots.")
+    action = serializers.ChoiceField(choices=["activate", "deactivate"])

@@ -11,9 +11,11 @@ POST   /api/bots/{uuid}/reactivate   retry a FAILED bot
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django import forms
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,9 +30,34 @@ from common.replica import replica_reads
 
 
 class BotPagination(PageNumberPagination):
+    """``page`` (from 1; a page past the last, or not a number, is a 404, as DRF answers it) and ``limit`` (1 or
+    more, 50 when not given; more than 200 counts as 200). A ``limit`` that is not a positive integer is a 400: DRF
+    would quietly use the default, which the schema (an integer from 1) does not allow."""
+
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise serializers.ValidationError({self.page_size_query_param: ["Enter a whole number from 1."]})
+        return min(int(raw), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator) -> str | int:
+        if request.query_params.get(self.page_query_param) == "":
+            # DRF reads an empty page as the first; like any other page that is not a number, it is no page.
+            raise NotFound(self.invalid_page_message.format(page_number="", message=""))
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        page, limit = super().get_schema_operation_parameters(view)
+        page["schema"]["minimum"] = 1
+        limit["schema"]["minimum"] = 1
+        limit["description"] = f"Bots per page: {self.page_size} when not given, at most {self.max_page_size}."
+        return [page, limit]
 
     def get_paginated_response(self, data):
         return Response(
@@ -56,11 +83,39 @@ class BotPagination(PageNumberPagination):
         }
 
 
+# The filters take what the schema states and refuse the rest (400), an empty value too: django-filter reads a
+# value it does not know, or an empty one, as "no filter", and would list every bot.
+
+
+class _TrueOrFalse(forms.Field):
+    def to_python(self, value: str | None) -> bool | None:
+        if value is None:
+            return None  # not given
+        if value not in ("true", "false"):
+            raise forms.ValidationError("Enter true or false.")
+        return value == "true"
+
+
+class _GivenChoice(django_filters.fields.ChoiceField):
+    def to_python(self, value: str | None) -> str:
+        if value == "":
+            raise forms.ValidationError("Choose one of the values, or leave the filter out.")
+        return super().to_python(value)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = _TrueOrFalse
+
+
+class StrictChoiceFilter(django_filters.ChoiceFilter):
+    field_class = _GivenChoice
+
+
 class BotFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
+    status = StrictChoiceFilter(
         choices=[(value.lower(), label) for value, label in BotStatus.choices], method="filter_status"
     )
-    ragEnabled = django_filters.BooleanFilter(field_name="rag_enabled")
+    ragEnabled = StrictBooleanFilter(field_name="rag_enabled")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
@@ -98,6 +153,8 @@ class BotViewSet(
     def get_serializer_class(self):
         return BotInputSerializer if self.action in ("create", "partial_update") else BotDetailSerializer
 
+    # The rule documents 404s for paths with a record in them; this one comes from the page number.
+    @extend_schema(responses={200: BotDetailSerializer(many=True), 404: OpenApiResponse(description="Invalid page")})
     @replica_reads
     def list(self, request: Request, *args, **kwargs) -> Response:
         # DRF's list, declared replica-safe: a read replica may answer it (docs/replica.md).
@@ -107,7 +164,7 @@ class BotViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = BotInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        bot = services.bot_create(owner=request.user, data=serializer.validated_data, base_url=public_base_url(request))
+        bot = services.bot_create(owner=self.owner, data=serializer.validated_data, base_url=public_base_url(request))
         bot = selectors.bot_refresh(bot=bot)
         return Response({"success": True, "bot": BotDetailSerializer(bot).data}, status=status.HTTP_201_CREATED)
 
@@ -125,9 +182,12 @@ class BotViewSet(
         return Response({"success": True, "bot": BotDetailSerializer(bot).data})
 
     @extend_schema(
-        responses=inline_serializer(
-            "BotDeletedResponse", {"success": serializers.BooleanField(), "message": serializers.CharField()}
-        )
+        # 200 with a body (not 204): the API's envelope on every success.
+        responses={
+            200: inline_serializer(
+                "BotDeletedResponse", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+            )
+        }
     )
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         services.bot_delete(bot=self.get_object())
