@@ -472,6 +472,7 @@ SPECTACULAR_SETTINGS = {
         "BotStatusEnum": ["pending", "activating", "active", "failed"],
         "HealthStatusEnum": ["healthy", "unhealthy"],
         "EnvironmentEnum": ["development", "production"],
+        "DocumentStatusEnum": ["pending", "processing", "ready", "failed"],
         "ReadinessCheckEnum": "config.monitoring.readiness.CHECK_OUTCOMES",
     },
 }

@@ -2,13 +2,14 @@ from urllib.parse import quote
 
 from rest_framework import serializers
 
-from documents.models import Document
+from bots.api.serializers import LowerCaseChoiceField
+from documents.models import Document, DocumentStatus
 
 
 class DocumentOutputSerializer(serializers.ModelSerializer):
     """A document without its text (which can be megabytes): what lists and the dashboard show."""
 
-    status = serializers.SerializerMethodField()
+    status = LowerCaseChoiceField(DocumentStatus)
     wordCount = serializers.IntegerField(source="word_count", allow_null=True)
     chunkCount = serializers.IntegerField(source="chunk_count", help_text="Annotated by the selector.")
     sourceUrl = serializers.CharField(source="source_url", allow_null=True)
@@ -35,17 +36,54 @@ class DocumentOutputSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    def get_status(self, document: Document) -> str:
-        return document.status.lower()
-
     def get_downloadUrl(self, document: Document) -> str | None:
         if not document.file_path:
             return None
         return f"/api/bots/{document.bot.uuid}/files/{quote(document.name, safe='')}"
 
 
+class DocumentDetailSerializer(DocumentOutputSerializer):
+    """One document with its extracted text."""
+
+    class Meta(DocumentOutputSerializer.Meta):
+        fields = (*DocumentOutputSerializer.Meta.fields, "content")
+        read_only_fields = fields
+
+
+class FilesUploadInputSerializer(serializers.Serializer):
+    """The multipart form of the legacy ``POST /api/bots/{uuid}/files`` (documents it; the view reads the parts)."""
+
+    file_0 = serializers.FileField(
+        required=False,
+        help_text="A file (PDF, DOCX, TXT, MD, CSV, JSON or HTML); any number of them, in parts named file_0, "
+        "file_1, … (any name starting with file_). At least one is needed (400 otherwise).",
+    )
+
+
 class SearchQueryInputSerializer(serializers.Serializer):
     """The retrieval tester's question (``GET /api/bots/{uuid}/search`` and the dashboard's tester)."""
 
-    q = serializers.CharField(max_length=2000)
-    k = serializers.IntegerField(min_value=1, max_value=50, default=5)
+    q = serializers.CharField(max_length=2000, help_text="The question, as a caller would ask it.")
+    k = serializers.IntegerField(min_value=1, max_value=50, default=5, help_text="How many chunks, at most.")
+
+
+# --- VAPI's knowledge-base request (what the view reads of it; VAPI sends more) ----------------------------------
+
+
+def _read(help_text: str) -> serializers.JSONField:
+    # Any JSON: a value of another type than the one described is read as "not said" (a machine's message).
+    return serializers.JSONField(required=False, help_text=help_text)
+
+
+class KnowledgeBaseMessageSerializer(serializers.Serializer):
+    type = _read('"knowledge-base-request"; any other type gets no documents.')
+    call = _read("The call: its assistantId names the bot's assistant.")
+    assistant = _read("The assistant: its id, or our bot's uuid in metadata.botUuid, when the call names none.")
+    messagesOpenAIFormatted = _read('The conversation: the last {"role": "user", "content": "…"} is the question.')
+    messages = _read('The conversation in VAPI\'s form ({"role": "user", "message": "…"}), when the other is absent.')
+
+
+class KnowledgeBaseRequestSerializer(serializers.Serializer):
+    """VAPI's ``knowledge-base-request`` server message. Unknown keys are allowed (and ignored)."""
+
+    message = KnowledgeBaseMessageSerializer(required=False)

@@ -29,28 +29,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bots.models import Bot, BotStatus
-from bots.selectors import bot_get
+from bots.api.scoping import BotView
+from bots.api.serializers import LowerCaseChoiceField
+from bots.models import Bot, BotStatus, RagSourceType
 from bots.vapi import request_has_vapi_secret
-from common.errors import ForbiddenError, NotFoundError, UnavailableError
+from common.errors import ForbiddenError, NotFoundError, ServiceError, UnavailableError
 from common.inputs import load_json, read_body
 from common.replica import replica_reads
 from documents import selectors, services
-from documents.api.serializers import DocumentOutputSerializer, SearchQueryInputSerializer
-from documents.downloads import original_response
-from documents.models import Document
+from documents.api.serializers import (
+    DocumentDetailSerializer,
+    DocumentOutputSerializer,
+    FilesUploadInputSerializer,
+    KnowledgeBaseRequestSerializer,
+    SearchQueryInputSerializer,
+)
+from documents.downloads import DOWNLOAD_TYPES, original_response
+from documents.models import Document, DocumentStatus
 from documents.search import search_chunks
 
 logger = logging.getLogger(__name__)
 
 BOT_NOT_FOUND = "Bot not found or access denied"
-
-
-def _owned_bot(request: Request, uuid: str, message: str = BOT_NOT_FOUND) -> Bot:
-    try:
-        return bot_get(user=request.user, uuid=uuid)
-    except NotFoundError:
-        raise NotFoundError(message) from None
 
 
 def _bot_metadata(bot: Bot) -> dict[str, Any]:
@@ -65,13 +65,57 @@ def _bot_metadata(bot: Bot) -> dict[str, Any]:
     }
 
 
-class FilesView(APIView):
+_FILES_LIST = inline_serializer(
+    "BotFileList",
+    {
+        "success": serializers.BooleanField(),
+        "botUuid": serializers.CharField(),
+        "files": DocumentOutputSerializer(many=True, help_text="The uploaded files (not crawled pages)."),
+        "metadata": inline_serializer(
+            "BotFilesMetadata",
+            {
+                "botName": serializers.CharField(),
+                "ragEnabled": serializers.BooleanField(),
+                "ragSourceType": LowerCaseChoiceField(RagSourceType, allow_null=True),
+                "documentsCount": serializers.IntegerField(),
+                "userId": serializers.CharField(),
+                "createdAt": serializers.DateTimeField(),
+            },
+        ),
+        "totalFiles": serializers.IntegerField(),
+    },
+)
+
+_FILES_UPLOADED = inline_serializer(
+    "BotFilesUploaded",
+    {
+        "success": serializers.BooleanField(),
+        "message": serializers.CharField(),
+        "filesUploaded": serializers.IntegerField(),
+        "files": inline_serializer(
+            "BotFileUploaded",
+            {
+                "name": serializers.CharField(),
+                "size": serializers.IntegerField(),
+                "type": serializers.CharField(),
+                "chunks": serializers.IntegerField(),
+                "id": serializers.CharField(),
+                "status": LowerCaseChoiceField(DocumentStatus),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class FilesView(BotView):
+    bot_not_found = BOT_NOT_FOUND
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="bot_files_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="bot_files_list", responses=_FILES_LIST)
     @replica_reads
     def get(self, request: Request, uuid: str) -> Response:
-        bot = _owned_bot(request, uuid)
+        bot = self.bot
         documents = selectors.document_list(bot=bot).filter(file_path__isnull=False)
         # The original's {name, downloadUrl} per file, with the rest of what we know about it.
         files = DocumentOutputSerializer(documents, many=True).data
@@ -86,17 +130,16 @@ class FilesView(APIView):
         )
 
     @extend_schema(
-        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        request={"multipart/form-data": FilesUploadInputSerializer},
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: _FILES_UPLOADED,
             413: OpenApiResponse(description="A file is larger than MAX_UPLOAD_MB"),
             415: OpenApiResponse(description="A file is not PDF, DOCX, TXT, MD, CSV, JSON or HTML"),
         },
     )
     def post(self, request: Request, uuid: str) -> Response:
-        bot = _owned_bot(request, uuid)
         uploads = [upload for key, upload in request.FILES.items() if key.startswith("file_")]
-        documents = services.documents_upload(bot=bot, files=uploads)
+        documents = services.documents_upload(bot=self.bot, files=uploads)
         # Read again for their status (processing may have run already); one deleted meanwhile (its bot deleted
         # right after the upload committed) is reported as it was stored.
         stored = {d.pk: d for d in documents} | {
@@ -122,43 +165,54 @@ class FilesView(APIView):
         )
 
 
-class FileDownloadView(APIView):
+# The original's bytes, with the type its extension names (documents.downloads): a JSON file is whatever JSON
+# was uploaded, anything else bytes.
+_DOWNLOADS = {
+    media_type: {"description": "The uploaded JSON file, as it was uploaded"}
+    if media_type == "application/json"
+    else OpenApiTypes.BINARY
+    for media_type in sorted({*DOWNLOAD_TYPES.values(), "application/octet-stream"})
+}
+
+
+class FileDownloadView(BotView):
     """The stored original, with the original app's headers."""
 
-    @extend_schema(operation_id="bot_file_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    bot_not_found = BOT_NOT_FOUND
+
+    @extend_schema(
+        operation_id="bot_file_download",
+        responses={
+            **{(200, media_type): schema for media_type, schema in _DOWNLOADS.items()},
+            403: OpenApiResponse(description="A file name that is a path (traversal): Access denied"),
+            404: OpenApiResponse(description="Bot not found or access denied; File not found"),
+        },
+    )
     def get(self, request: Request, uuid: str, filename: str):
-        bot = _owned_bot(request, uuid)
         if "/" in filename or "\\" in filename or filename in ("", ".", "..") or "\x00" in filename:
             raise ForbiddenError("Access denied - security violation")
-        document = selectors.document_get_stored(bot=bot, name=filename)
+        document = selectors.document_get_stored(bot=self.bot, name=filename)
         if document is None:
             raise NotFoundError("File not found")
-        document.bot = bot
+        document.bot = self.bot
         return original_response(document=document)
 
 
-def _documents_envelope(name: str, serializer) -> serializers.Serializer:
-    return inline_serializer(name, {"success": serializers.BooleanField(), "documents": serializer})
-
-
-class DocumentListView(APIView):
+class DocumentListView(BotView):
     @extend_schema(
         operation_id="bot_documents_list",
-        responses=_documents_envelope("DocumentList", DocumentOutputSerializer(many=True)),
+        responses=inline_serializer(
+            "DocumentList",
+            {"success": serializers.BooleanField(), "documents": DocumentOutputSerializer(many=True)},
+        ),
     )
     @replica_reads
     def get(self, request: Request, uuid: str) -> Response:
-        documents = selectors.document_list(bot=bot_get(user=request.user, uuid=uuid))
+        documents = selectors.document_list(bot=self.bot)
         return Response({"success": True, "documents": DocumentOutputSerializer(documents, many=True).data})
 
 
-class DocumentDetailSerializer(DocumentOutputSerializer):
-    class Meta(DocumentOutputSerializer.Meta):
-        fields = (*DocumentOutputSerializer.Meta.fields, "content")
-        read_only_fields = fields
-
-
-class DocumentDetailView(APIView):
+class DocumentDetailView(BotView):
     @extend_schema(
         operation_id="bot_document_retrieve",
         responses=inline_serializer(
@@ -166,29 +220,34 @@ class DocumentDetailView(APIView):
         ),
     )
     def get(self, request: Request, uuid: str, document_id: str) -> Response:
-        bot = bot_get(user=request.user, uuid=uuid)
-        document = selectors.document_get(bot=bot, document_id=document_id)
+        document = selectors.document_get(bot=self.bot, document_id=document_id)
         document.content = Document.objects.values_list("content", flat=True).get(pk=document.pk)
         return Response({"success": True, "document": DocumentDetailSerializer(document).data})
 
     @extend_schema(
-        responses=inline_serializer(
-            "DocumentDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
-        )
+        # 200 with a body (not 204): the API's envelope on every success.
+        responses={
+            200: inline_serializer(
+                "DocumentDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+            )
+        }
     )
     def delete(self, request: Request, uuid: str, document_id: str) -> Response:
-        bot = bot_get(user=request.user, uuid=uuid)
-        services.document_delete(document=selectors.document_get(bot=bot, document_id=document_id))
+        services.document_delete(document=selectors.document_get(bot=self.bot, document_id=document_id))
         return Response({"success": True, "message": "Document deleted"})
 
 
-class DocumentReprocessView(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+class DocumentReprocessView(BotView):
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "DocumentReprocessed", {"success": serializers.BooleanField(), "document": DocumentOutputSerializer()}
+        ),
+    )
     def post(self, request: Request, uuid: str, document_id: str) -> Response:
-        bot = bot_get(user=request.user, uuid=uuid)
-        document = selectors.document_get(bot=bot, document_id=document_id)
+        document = selectors.document_get(bot=self.bot, document_id=document_id)
         services.document_reprocess(document=document)
-        document = selectors.document_get(bot=bot, document_id=document_id)
+        document = selectors.document_get(bot=self.bot, document_id=document_id)
         return Response({"success": True, "document": DocumentOutputSerializer(document).data})
 
 
@@ -201,24 +260,24 @@ _HIT = inline_serializer(
         "documentName": serializers.CharField(),
         "position": serializers.IntegerField(),
     },
+    many=True,
 )
 
 
-class SearchView(APIView):
+class SearchView(BotView):
     """Try retrieval as a caller's question would: the chunks VAPI would receive, with their scores."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("k", int)],
+        parameters=[SearchQueryInputSerializer],
         responses=inline_serializer(
             "SearchResponse",
             {"success": serializers.BooleanField(), "query": serializers.CharField(), "results": _HIT},
         ),
     )
     def get(self, request: Request, uuid: str) -> Response:
-        bot = bot_get(user=request.user, uuid=uuid)
         params = SearchQueryInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        hits = search_chunks(bot=bot, query=params.validated_data["q"], limit=params.validated_data["k"])
+        hits = search_chunks(bot=self.bot, query=params.validated_data["q"], limit=params.validated_data["k"])
         return Response(
             {
                 "success": True,
@@ -237,11 +296,17 @@ class SearchView(APIView):
         )
 
 
-class ResyncView(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+class ResyncView(BotView):
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "WebsiteSyncStarted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+            )
+        },
+    )
     def post(self, request: Request, uuid: str) -> Response:
-        bot = bot_get(user=request.user, uuid=uuid)
-        services.bot_website_sync_request(bot=bot)
+        services.bot_website_sync_request(bot=self.bot)
         return Response({"success": True, "message": "Website sync started"}, status=202)
 
 
@@ -287,7 +352,15 @@ class KnowledgeBaseView(APIView):
     parser_classes: list = []
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request={"application/json": KnowledgeBaseRequestSerializer},  # parsed by the view itself (no parsers)
+        parameters=[
+            OpenApiParameter(
+                "x-vapi-secret",
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="The shared secret (VAPI_WEBHOOK_SECRET) set on the assistants' knowledge base",
+            )
+        ],
         responses={
             200: inline_serializer(
                 "KnowledgeBaseDocuments",
@@ -297,12 +370,13 @@ class KnowledgeBaseView(APIView):
                         {
                             "content": serializers.CharField(),
                             "similarity": serializers.FloatField(),
-                            "uuid": serializers.CharField(),
+                            "uuid": serializers.CharField(help_text="<document id>:<chunk position>"),
                         },
                         many=True,
                     )
                 },
             ),
+            # The shared secret, not a sign-in: the rule that documents 401s does not see it.
             401: OpenApiResponse(description="Missing or wrong x-vapi-secret"),
         },
         auth=[],
@@ -313,8 +387,13 @@ class KnowledgeBaseView(APIView):
         if not request_has_vapi_secret(request):
             return JsonResponse({"success": False, "error": "Unauthorized"}, status=401)
         body = load_json(read_body(request, max_bytes=settings.VAPI_WEBHOOK_MAX_MB * 1024 * 1024), from_machine=True)
-        message = body.get("message") if isinstance(body, dict) else None
-        if not isinstance(message, dict) or message.get("type") != "knowledge-base-request":
+        # VAPI sends an object whose message is an object; anything else is not one of its requests.
+        if not isinstance(body, dict):
+            raise ServiceError("Malformed request: the body is not a JSON object")
+        message = body.get("message", {})
+        if not isinstance(message, dict):
+            raise ServiceError("Malformed request: message is not a JSON object")
+        if message.get("type") != "knowledge-base-request":
             return JsonResponse({"documents": []})
         bot = _bot_for(message)
         if bot is None or not bot.rag_enabled or bot.status != BotStatus.ACTIVE:
