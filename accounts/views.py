@@ -2,12 +2,12 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.scoping import OwnerView
 from accounts.serializers import UserOutputSerializer
 
 
-class MeView(APIView):
+class MeView(OwnerView):
     """The signed-in user. A convenient first call for a frontend: it also creates the user on first sign-in."""
 
     @extend_schema(
@@ -16,4 +16,4 @@ class MeView(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        return Response({"success": True, "user": UserOutputSerializer(request.user).data})
+        return Response({"success": True, "user": UserOutputSerializer(self.owner).data})

@@ -12,8 +12,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -39,13 +38,52 @@ def _user_id(data: Any) -> str:
     return user_id
 
 
+def _lenient(help_text: str) -> serializers.JSONField:
+    # Read when it has the type Clerk gives it; anything else is "not said" (accounts.clerk_api).
+    return serializers.JSONField(required=False, help_text=help_text)
+
+
+class ClerkUserDataInputSerializer(serializers.Serializer):
+    """A user event's ``data``: the Clerk user (what the view reads of it; Clerk sends more, and adds fields)."""
+
+    id = serializers.RegexField(
+        rf"^{USER_ID.pattern}$", help_text="The Clerk user id (a user event without one is a 400)."
+    )
+    primary_email_address_id = _lenient("Which of email_addresses is the primary one.")
+    email_addresses = _lenient('[{"id": …, "email_address": …}, …]')
+    first_name = _lenient("Text.")
+    last_name = _lenient("Text.")
+    image_url = _lenient("An https URL.")
+    updated_at = _lenient("Milliseconds since 1970: later events win, older ones are ignored.")
+
+
+class ClerkEventInputSerializer(serializers.Serializer):
+    """A Clerk event as Svix delivers it. Its signature is checked first: an unsigned body is refused unread."""
+
+    type = serializers.CharField(
+        allow_blank=True, help_text="user.created, user.updated, user.deleted; other events are acknowledged unread"
+    )
+    data = ClerkUserDataInputSerializer(required=False, help_text="Read for user events only.")
+
+
+_SVIX_HEADERS = [
+    OpenApiParameter(name, location=OpenApiParameter.HEADER, required=True, description=description)
+    for name, description in (
+        ("svix-id", "The message id (the same on every retry)"),
+        ("svix-timestamp", "Unix seconds; more than five minutes away from now is refused"),
+        ("svix-signature", "v1,<base64 HMAC-SHA256 of id.timestamp.body> (space-separated, any one may match)"),
+    )
+]
+
+
 class ClerkWebhookView(APIView):
     authentication_classes: list = []  # the Svix signature is the authentication
     permission_classes = [AllowAny]
     parser_classes: list = []  # the raw body is verified first, then parsed here
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request={"application/json": ClerkEventInputSerializer},  # parsed by the view itself (no parsers)
+        parameters=_SVIX_HEADERS,
         responses={
             200: inline_serializer(
                 "ClerkWebhookResponse",
