@@ -137,6 +137,9 @@ def replica_reads(handler: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         finally:
             routing.replica_reads = enclosing
 
+    # Said on the handler, so that what a view's base reads for it before it runs (accounts.scoping.OwnerView: the
+    # record its path names) is read from the same database as the handler's own reads.
+    wrapper.reads_replica = True
     return wrapper
 
 
