@@ -35,6 +35,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.models import User
+from common.replica import replica_reads
 
 # What a subclass may not redefine: the checks would no longer be the base's.
 _SEALED = ("get_queryset", "get_permissions", "initial", "owner")
@@ -83,6 +84,10 @@ class OwnedViewSet(OwnerScopedMixin, viewsets.GenericViewSet):
         return self.get_owned_queryset(user=user).filter(**{self.owner_field: user})
 
 
+def _resolve_owned(view: OwnerView, request: Request, **kwargs):
+    return view.resolve_owned(owner=view.owner, **kwargs)
+
+
 class OwnerView(OwnerScopedMixin, APIView):
     """APIView over the signed-in user's data. The handler reads ``self.owner``; an app's subclass resolves the
     record its paths name (``resolve_owned(owner=…, **kwargs)``) into ``self.owned`` before the handler runs."""
@@ -92,8 +97,14 @@ class OwnerView(OwnerScopedMixin, APIView):
         # Nothing to look up for a method the view does not have (a 405 whatever the path names) nor for OPTIONS
         # (it describes the route, not a record): as when each handler looked its record up itself.
         method = request.method.lower()
-        reads_record = method != "options" and method in self.http_method_names and hasattr(self, method)
-        self.owned = self.resolve_owned(owner=self.owner, **kwargs) if reads_record else None
+        handler = getattr(self, method, None) if method != "options" and method in self.http_method_names else None
+        if handler is None:
+            self.owned = None
+            return
+        # Read where the handler reads: a @replica_reads handler's record comes from the read replica too, so that
+        # an answer never mixes the two databases' rows.
+        lookup = replica_reads(_resolve_owned) if getattr(handler, "reads_replica", False) else _resolve_owned
+        self.owned = lookup(self, request, **kwargs)
 
     def resolve_owned(self, *, owner: User, **kwargs):
         """The record the path names, looked up for ``owner`` only (NotFoundError otherwise); None by default."""
