@@ -10,8 +10,8 @@ Two forms of one mechanism, ``OwnerScopedMixin``:
 
 Public views (the widget's) are ``PublicView``s: anyone may call them, and ``self.viewer`` says who is signed in,
 if anyone (a public answer may tell its owner more). A path whose methods have different audiences (the widget
-reads ``GET /api/bots/status/<uuid>``, its owner ``PATCH``es it) is one view per audience, joined on the path by
-``route_by_method``: no view has per-method permissions, so none can open an owner's method by mistake.
+reads ``GET /api/bots/status/<uuid>``, its owner ``PATCH``es it) is one view per audience, joined on the path by a
+``MethodRoute``: no view has per-method permissions, so none can open an owner's method by mistake.
 
 The permission test matrix (``config/tests/test_permission_matrix.py``) finds every route from the URL resolver
 and checks anonymous, stranger and owner against each.
@@ -28,7 +28,6 @@ from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -123,50 +122,50 @@ class PublicView(APIView):
         return user if user.is_authenticated else None
 
 
-# The order in which DRF lists a view's methods (the Allow header).
-_METHOD_ORDER = [method.upper() for method in APIView.http_method_names]
-
-
 class MethodRoute(APIView):
-    """What DRF and drf-spectacular find on a ``route_by_method`` path (its callback's ``cls``, made with the
-    path's methods as ``http_method_names``): an API view with those methods. It never serves a request."""
+    """One path served by a view per method: each view keeps its own permissions (a ``PublicView`` and an
+    ``OwnerView``), instead of one view choosing them by method. A subclass names a view class per method::
 
-    @property
-    def allowed_methods(self) -> list[str]:
-        return [method.upper() for method in self.http_method_names]
+        class StatusRoute(MethodRoute):
+            get = StatusView  # the widget
+            patch = AssistantLinkView  # the owner
 
+    and is routed with ``StatusRoute.as_view()``. Each request goes to its method's view before anything else
+    (HEAD and OPTIONS where GET goes); a method the path does not have goes to its first owner view, as on any
+    owner route: 401 without a sign-in, then 405. The Allow header names every method of the path. What tools
+    read of a view (``http_method_names``, a handler per method) says what the path serves; drf-spectacular
+    documents each method from its own view (``split_method_routes``)."""
 
-def route_by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
-    """One path served by a view per method, e.g. ``route_by_method(GET=StatusView, PATCH=AssistantView)``: each
-    view keeps its own permissions (a ``PublicView`` and an ``OwnerView``), instead of one view choosing them by
-    method. HEAD and OPTIONS go where GET goes. A method the path does not have goes to its first owner view, as
-    on any owner route: 401 without a sign-in, then 405. The Allow header names every method of the path.
+    views: dict[str, Callable[..., HttpResponse]] = {}  # method -> the view's callback, made by __init_subclass__
 
-    drf-spectacular documents each method from its own view (``split_method_routes``)."""
-    callbacks = {method.upper(): view.as_view() for method, view in views.items()}
-    owner_methods = [method.upper() for method, view in views.items() if issubclass(view, OwnerScopedMixin)]
-    fallback = callbacks[(owner_methods or list(callbacks))[0]]
-    present = {*callbacks, "OPTIONS"} | ({"HEAD"} if "GET" in callbacks else set())
-    allow = ", ".join(method for method in _METHOD_ORDER if method in present)
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        classes = {
+            method: view
+            for method in APIView.http_method_names
+            if isinstance(view := getattr(cls, method, None), type) and issubclass(view, APIView)
+        }
+        served = [*classes, *(["head"] if "get" in classes else []), "options"]
+        cls.http_method_names = [method for method in APIView.http_method_names if method in served]
+        cls.views = {method.upper(): view.as_view() for method, view in classes.items()}
+        owners = [method.upper() for method, view in classes.items() if issubclass(view, OwnerScopedMixin)]
+        cls._fallback = (owners or list(cls.views) or [None])[0]
+        cls._allow = ", ".join(method.upper() for method in cls.http_method_names)
 
-    @csrf_exempt  # as DRF's views are: their authentication enforces CSRF for cookie sessions
-    def route(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        method = "GET" if request.method in ("HEAD", "OPTIONS") and "GET" in callbacks else request.method
-        response = callbacks.get(method, fallback)(request, *args, **kwargs)
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        method = request.method
+        if method in ("HEAD", "OPTIONS") and "GET" in self.views:
+            method = "GET"
+        response = self.views.get(method, self.views[self._fallback])(request, *args, **kwargs)
         if response.has_header("Allow"):
-            response["Allow"] = allow
+            response["Allow"] = self._allow
         return response
-
-    route.cls = MethodRoute
-    route.initkwargs = {"http_method_names": [method.lower() for method in _METHOD_ORDER if method in callbacks]}
-    route.views = callbacks
-    return route
 
 
 def split_method_routes(endpoints: list[tuple]) -> list[tuple]:
     """drf-spectacular's preprocessing hook (``SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"]``): each method of a
-    ``route_by_method`` path is documented from the view that serves it (its permissions, its serializers)."""
+    ``MethodRoute`` path is documented from the view that serves it (its permissions, its serializers)."""
     return [
-        (path, path_regex, method, getattr(callback, "views", {}).get(method, callback))
+        (path, path_regex, method, getattr(getattr(callback, "cls", None), "views", {}).get(method, callback))
         for path, path_regex, method, callback in endpoints
     ]

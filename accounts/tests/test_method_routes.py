@@ -1,4 +1,4 @@
-"""A path whose methods have different audiences (``route_by_method``): a public view and an owner view joined on
+"""A path whose methods have different audiences (``MethodRoute``): a public view and an owner view joined on
 one path, each with its own permissions; and the owner base's lookups, which a 405 or an OPTIONS never makes."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from django.urls import include, path
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.response import Response
 
-from accounts.scoping import OwnerView, PublicView, route_by_method
+from accounts.scoping import MethodRoute, OwnerView, PublicView
 from common.errors import NotFoundError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("accounts.tests.test_method_routes")]
@@ -32,8 +32,13 @@ class _Owners(OwnerView):
         return Response({"patched": self.owned})
 
 
+class _Things(MethodRoute):
+    get = _Public
+    patch = _Owners
+
+
 urlpatterns = [
-    path("api/test/things/<str:name>", route_by_method(GET=_Public, PATCH=_Owners), name="test-thing"),
+    path("api/test/things/<str:name>", _Things.as_view(), name="test-thing"),
     path("api/test/owned/<str:name>", _Owners.as_view(), name="test-owned"),
     path("", include("config.urls")),
 ]
@@ -81,6 +86,15 @@ def test_an_owner_view_looks_its_record_up_only_for_its_own_methods(client_for, 
     assert _Owners.lookups == []
     assert client_for(other_user).patch(f"/api/test/owned/{user.pk}").status_code == 404
     assert _Owners.lookups == [user.pk]
+
+
+def test_tools_that_read_a_view_see_the_paths_methods():
+    # What the permission matrix, DRF and drf-spectacular read of a route: its view class's methods.
+    callback = urlpatterns[0].callback
+
+    assert callback.cls is _Things
+    assert [method for method in _Things.http_method_names if hasattr(_Things, method)] == ["get", "patch", "options"]
+    assert _Things().allowed_methods == ["GET", "PATCH", "OPTIONS"]
 
 
 def test_the_schema_documents_each_method_from_its_own_view():

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scoping import OwnerView, PublicView, route_by_method
+from accounts.scoping import MethodRoute, OwnerView, PublicView
 from bots import selectors, services
 from bots.api.scoping import BotView, OwnerBotsView
 from bots.api.serializers import (
@@ -272,8 +272,11 @@ class AssistantLinkView(BotView):
         )
 
 
-# One path, two audiences: the widget reads the status, the owner links an assistant.
-status_route = route_by_method(GET=StatusView, PATCH=AssistantLinkView)
+class StatusRoute(MethodRoute):
+    """``/api/bots/status/{uuid}``: one path, two audiences."""
+
+    get = StatusView  # the widget reads the status
+    patch = AssistantLinkView  # the owner links an assistant
 
 
 class AdminActivateView(OwnerBotsView):
