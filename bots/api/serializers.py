@@ -35,11 +35,14 @@ class HttpSchemeValidator(RegexValidator):
 
 
 class _TextOnly:
-    """Text is text: a number is not read as its digits."""
+    """Text is text: a number is not read as its digits. Its length is the length sent (the schema's maxLength):
+    DRF would measure it after trimming the whitespace around it."""
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

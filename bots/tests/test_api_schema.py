@@ -159,3 +159,20 @@ def test_input_of_another_type_than_the_schema_states_is_refused(client_for, use
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == set(change)
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/bots/status/{uuid}", {"vapiAssistantId": " " + "a" * 100}),
+        ("/api/bots/{uuid}", {"name": "a" * 100 + "\n"}),
+    ],
+)
+def test_text_longer_than_its_schema_allows_is_refused_whitespace_included(client_for, user, url, body):
+    # DRF trims the whitespace around text before measuring it; the schema's maxLength is of the text sent.
+    uuid = BotFactory(user=user).uuid
+
+    response = client_for(user).patch(url.format(uuid=uuid), body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == list(body)

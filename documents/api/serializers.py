@@ -2,7 +2,7 @@ from urllib.parse import quote
 
 from rest_framework import serializers
 
-from bots.api.serializers import LowerCaseChoiceField
+from bots.api.serializers import LowerCaseChoiceField, TextField
 from documents.models import Document, DocumentStatus
 
 
@@ -63,7 +63,7 @@ class FilesUploadInputSerializer(serializers.Serializer):
 class SearchQueryInputSerializer(serializers.Serializer):
     """The retrieval tester's question (``GET /api/bots/{uuid}/search`` and the dashboard's tester)."""
 
-    q = serializers.CharField(max_length=2000, help_text="The question, as a caller would ask it.")
+    q = TextField(max_length=2000, help_text="The question, as a caller would ask it.")
     k = serializers.IntegerField(min_value=1, max_value=50, default=5, help_text="How many chunks, at most.")
 
 

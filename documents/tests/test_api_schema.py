@@ -150,3 +150,10 @@ def test_a_knowledge_base_request_that_is_not_an_object_is_refused(client, kb_bo
     assert response.status_code == 400
     assert_documented(response, "POST", "/api/vapi/knowledge-base")
     assert not Document.objects.filter(name="[1]").exists()
+
+
+def test_a_question_longer_than_its_bound_is_refused_whitespace_included(client_for, user, rag_bot):
+    response = client_for(user).get(f"/api/bots/{rag_bot.uuid}/search", {"q": "x" * 2000 + " "})
+
+    assert response.status_code == 400
+    assert_documented(response, "GET", "/api/bots/{uuid}/search")
