@@ -4,6 +4,10 @@ Fixed, without changing what a legitimate caller sees: the bot list needs a sign
 every user's bots to anyone); the status PATCH and the activation route are owner-only, and another user's bot
 answers 404 "Bot not found" like a bot that does not exist (the original answered 403, which told a stranger that
 the uuid exists); status and activation are real (the original faked an assistant id); errors never 500.
+
+Every route goes through the owner-scoping bases (``accounts.scoping``, ``bots.api.scoping``); the status path has
+two audiences, the widget's GET (``StatusView``, public) and the owner's PATCH (``AssistantLinkView``), joined by
+``StatusRoute``.
 """
 
 from __future__ import annotations
