@@ -37,6 +37,7 @@ class BotPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+    last_page_strings = ()  # DRF's page=last: not an integer, which the schema says a page is
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -80,6 +81,7 @@ class BotPagination(PageNumberPagination):
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "bots": schema,
             },
+            "required": ["success", "count", "next", "previous", "bots"],
         }
 
 

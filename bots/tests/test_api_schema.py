@@ -138,6 +138,7 @@ def test_the_rest_resource(client_for, user):
         ({"status": "active"}, 200),
         ({"page": 0}, 404),
         ({"page": ""}, 404),
+        ({"page": "last"}, 404),
         ({"limit": ""}, 400),
     ],
 )
