@@ -67,6 +67,19 @@ class SearchQueryInputSerializer(serializers.Serializer):
     k = serializers.IntegerField(min_value=1, max_value=50, default=5, help_text="How many chunks, at most.")
 
 
+class SearchHitOutputSerializer(serializers.Serializer):
+    """A chunk the retrieval tester found, best first."""
+
+    content = serializers.CharField()
+    score = serializers.FloatField()
+    documentId = serializers.CharField()
+    documentName = serializers.CharField()
+    position = serializers.IntegerField(help_text="The chunk's place in its document, from 0.")
+
+    class Meta:
+        ref_name = "SearchHit"
+
+
 # --- VAPI's knowledge-base request (what the view reads of it; VAPI sends more) ----------------------------------
 
 

@@ -42,6 +42,7 @@ from documents.api.serializers import (
     DocumentOutputSerializer,
     FilesUploadInputSerializer,
     KnowledgeBaseRequestSerializer,
+    SearchHitOutputSerializer,
     SearchQueryInputSerializer,
 )
 from documents.downloads import DOWNLOAD_TYPES, original_response
@@ -251,19 +252,6 @@ class DocumentReprocessView(BotView):
         return Response({"success": True, "document": DocumentOutputSerializer(document).data})
 
 
-_HIT = inline_serializer(
-    "SearchHit",
-    {
-        "content": serializers.CharField(),
-        "score": serializers.FloatField(),
-        "documentId": serializers.CharField(),
-        "documentName": serializers.CharField(),
-        "position": serializers.IntegerField(),
-    },
-    many=True,
-)
-
-
 class SearchView(BotView):
     """Try retrieval as a caller's question would: the chunks VAPI would receive, with their scores."""
 
@@ -271,7 +259,11 @@ class SearchView(BotView):
         parameters=[SearchQueryInputSerializer],
         responses=inline_serializer(
             "SearchResponse",
-            {"success": serializers.BooleanField(), "query": serializers.CharField(), "results": _HIT},
+            {
+                "success": serializers.BooleanField(),
+                "query": serializers.CharField(),
+                "results": SearchHitOutputSerializer(many=True),
+            },
         ),
     )
     def get(self, request: Request, uuid: str) -> Response:
