@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 
 from common.errors import ServiceError, is_api_request, json_error, refused_page
 
@@ -238,3 +238,37 @@ def register_path_converters() -> None:
 
     for name, converter in PATH_CONVERTERS.items():
         register_converter(converter, name)
+
+
+# --- Fields of JSON bodies: a value of another type than the schema states is refused ----------------------------
+# (DRF's fields would read 0 as "0" and "yes" as true), so that what the schema says and what is accepted are the
+# same (the conformance run, config/tests/test_conformance.py, holds them to it).
+
+
+class _TextOnly:
+    """Text is text: a number is not read as its digits. Its length is the length sent (the schema's maxLength):
+    DRF would measure it after trimming the whitespace around it."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class TextField(_TextOnly, serializers.CharField):
+    pass
+
+
+class URLTextField(_TextOnly, serializers.URLField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as JSON writes them (DRF's BooleanField also reads 1, "yes", "on", …)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

@@ -16,51 +16,29 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.scoping import MethodRoute, PublicView
 from analytics import services
 from analytics.api import serializers as answers
 from analytics.api.reports import SessionsReportView
 from analytics.api.schema import AnalyticsSchema
 from bots.selectors import bot_get_public
 from common.errors import ServiceError
-from common.inputs import JSONParser
+from common.inputs import JSONParser, StrictBooleanField, TextField
 from common.network import client_country, client_ip
 
 logger = logging.getLogger(__name__)
 
 
-class _PublicView(APIView):
-    # Rate-limited per client address by accounts.ratelimit (the "widget" scope of PUBLIC_WIDGET_ROUTES).
+class _PublicView(PublicView):
+    # Rate-limited per client address by accounts.ratelimit (the "widget" scope of PUBLIC_WIDGET_ROUTES). Nobody
+    # is signed in on the widget's routes: no authentication at all.
     authentication_classes: list = []
-    permission_classes = [AllowAny]
     schema = AnalyticsSchema()
-
-
-# JSON bodies: a value of another type than the schema states is refused (DRF's fields would read 0 as "0" and
-# "yes" as true), so that what the schema says and what is accepted are the same.
-
-
-class _Text(serializers.CharField):
-    default_error_messages = {"invalid": "Not a valid string."}
-
-    def to_internal_value(self, data) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class _Boolean(serializers.BooleanField):
-    def to_internal_value(self, data) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class WidgetConfigView(_PublicView):
@@ -85,10 +63,10 @@ class WidgetConfigView(_PublicView):
 
 
 class _SessionStart(serializers.Serializer):
-    botUuid = _Text(max_length=64)
-    userAgent = _Text(max_length=4096, required=False, allow_blank=True, allow_null=True)
+    botUuid = TextField(max_length=64)
+    userAgent = TextField(max_length=4096, required=False, allow_blank=True, allow_null=True)
     # The legacy body carried the client's address; the server decides it (a client can claim anything).
-    ipAddress = _Text(max_length=64, required=False, allow_blank=True, allow_null=True)
+    ipAddress = TextField(max_length=64, required=False, allow_blank=True, allow_null=True)
 
 
 class SessionStartView(_PublicView):
@@ -119,58 +97,12 @@ class SessionStartView(_PublicView):
         return Response(answers.SessionStartedSerializer(payload).data)
 
 
-class SessionsRoute(APIView):
-    """``/api/analytics/sessions``: two views on one path, each whole: ``GET`` (and ``HEAD``, ``OPTIONS``) is the
-    owner's report (``SessionsReportView``, an ``OwnerView``: signed in, owner-scoped), ``POST`` the widget's
-    session start (``SessionStartView``: public). A request is handed to the view of its method, which runs its
-    own authentication, permissions, parsing and errors; this class adds nothing to either, except the ``Allow``
-    header naming both (as one view on this path did before).
+class SessionsRoute(MethodRoute):
+    """``/api/analytics/sessions``: ``GET`` is the owner's report (an ``OwnerView``), ``POST`` the widget's session
+    start (public); each view runs its own authentication, permissions, parsing and errors."""
 
-    It is an ``APIView`` only for the schema generator, which documents each method of a path from one view
-    class: the methods below are the two views' own handlers (with their ``@extend_schema``), and what the
-    generator asks this class (permissions, authenticators, parsers, parameters) is answered by the view of the
-    method it documents. None of it runs on a request."""
-
-    routes: dict[str, type[APIView]] = {"GET": SessionsReportView, "POST": SessionStartView}
-    schema = AnalyticsSchema()
-    get = SessionsReportView.get
-    post = SessionStartView.post
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        handlers = {method: view.as_view(**initkwargs) for method, view in cls.routes.items()}
-        methods = {*cls.routes, "HEAD", "OPTIONS"}
-        allow = ", ".join(method.upper() for method in cls.http_method_names if method.upper() in methods)
-
-        def route(request, *args, **kwargs):
-            handler = handlers.get(request.method, handlers["GET"])  # other methods: the report's 401 or 405
-            response = handler(request, *args, **kwargs)
-            response["Allow"] = allow
-            return response
-
-        route.cls = cls  # for the schema generator (and anything that asks a route for its view class)
-        route.initkwargs = initkwargs
-        return csrf_exempt(route)  # each view does its own CSRF check (DRF's, for cookie sign-in)
-
-    # --- Schema generation only: the view that serves the method being documented ---
-
-    def initialize_request(self, request, *args, **kwargs):
-        self._documented = self.routes[request.method]  # before the parsers and authenticators are asked for
-        return super().initialize_request(request, *args, **kwargs)
-
-    def get_permissions(self):
-        return self._documented().get_permissions()
-
-    def get_authenticators(self):
-        return self._documented().get_authenticators()
-
-    def get_parsers(self):
-        return self._documented().get_parsers()
-
-    def __getattr__(self, name: str):
-        if name.startswith("_") or "_documented" not in vars(self):
-            raise AttributeError(name)
-        return getattr(self._documented, name)
+    get = SessionsReportView
+    post = SessionStartView
 
 
 class SessionInteractionView(_PublicView):
@@ -192,10 +124,10 @@ class SessionEndView(_PublicView):
 
 
 class _Navigation(serializers.Serializer):
-    url = _Text(max_length=2048, required=False, allow_blank=True)
-    command = _Text(max_length=500, required=False, allow_blank=True)
-    success = _Boolean(required=False, default=False)
-    botUuid = _Text(max_length=64, required=False, allow_blank=True)
+    url = TextField(max_length=2048, required=False, allow_blank=True)
+    command = TextField(max_length=500, required=False, allow_blank=True)
+    success = StrictBooleanField(required=False, default=False)
+    botUuid = TextField(max_length=64, required=False, allow_blank=True)
 
 
 class NavigationView(_PublicView):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from drf_spectacular.plumbing import ResolvedComponent, get_doc
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
@@ -57,11 +57,6 @@ def query_parameters(*names: str, time_range_default: str = "30d") -> list[OpenA
 
 
 class AnalyticsSchema(AutoSchema):
-    def get_description(self) -> str:
-        # A path served by a view per method (analytics.api.public.SessionsRoute): the serving view's own words.
-        documented = getattr(self.view, "_documented", None)
-        return get_doc(documented) if documented is not None else super().get_description()
-
     def get_override_parameters(self) -> list:
         """The view's query parameters (its ``parameters``, read by ``ReportView.read_query``), then what
         ``@extend_schema`` adds."""

@@ -301,7 +301,7 @@ def test_every_owner_report_is_an_owner_view():
         assert issubclass(view, OwnerView)
     # One path, two views: the report (owner) and the widget's session start (public).
     assert views["api/analytics/sessions"] is SessionsRoute
-    assert SessionsRoute.routes == {"GET": reports.SessionsReportView, "POST": SessionStartView}
+    assert (SessionsRoute.get, SessionsRoute.post) == (reports.SessionsReportView, SessionStartView)
     assert issubclass(reports.SessionsReportView, OwnerView)
     assert not issubclass(SessionStartView, OwnerView)
 

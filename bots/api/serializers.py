@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
+from common.inputs import StrictBooleanField, TextField, URLTextField
 
 LANGUAGE_CODE = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Enter a language code such as en, es or pt-BR.")
 
@@ -32,35 +33,6 @@ class HttpSchemeValidator(RegexValidator):
         except DjangoValidationError:
             return
         super().__call__(value)
-
-
-class _TextOnly:
-    """Text is text: a number is not read as its digits. Its length is the length sent (the schema's maxLength):
-    DRF would measure it after trimming the whitespace around it."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        if self.max_length is not None and len(data) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
-        return super().to_internal_value(data)
-
-
-class TextField(_TextOnly, serializers.CharField):
-    pass
-
-
-class URLTextField(_TextOnly, serializers.URLField):
-    pass
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false, as JSON writes them (DRF's BooleanField also reads 1, "yes", "on", …)."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class LowerCaseChoiceField(serializers.ChoiceField):
