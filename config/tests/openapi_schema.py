@@ -11,6 +11,7 @@ from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.config import SchemathesisConfig
 
 VAPI_SECRET = "fuzz-vapi-secret-0123456789"
 
@@ -36,9 +37,12 @@ def served_spec() -> dict:
     return json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
 
 
-def load_schema(*, wsgi_middleware: Callable | None = None, **hooks: Callable) -> schemathesis.schemas.BaseSchema:
-    """The served schema in schemathesis, sending its requests in process to the Django application."""
-    loaded = schemathesis.openapi.from_dict(served_spec())
+def load_schema(
+    *, wsgi_middleware: Callable | None = None, config: dict | None = None, **hooks: Callable
+) -> schemathesis.schemas.BaseSchema:
+    """The served schema in schemathesis (with ``config``, schemathesis' own settings), sending its requests in
+    process to the Django application."""
+    loaded = schemathesis.openapi.from_dict(served_spec(), config=SchemathesisConfig.from_dict(config or {}))
     application = get_wsgi_application()
     loaded.app = wsgi_middleware(application) if wsgi_middleware else application
     for name, hook in hooks.items():
