@@ -42,7 +42,9 @@ def test_five_seconds_of_clock_skew_are_forgiven(make_token):
 
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
 def test_not_yet_valid(make_token, claim):
-    token = make_token("user_2abc", **{claim: NOW + datetime.timedelta(minutes=10)})
+    # Ten minutes from the test's own clock: NOW is read at collection, and the suite may run longer than that.
+    now = datetime.datetime.now(tz=datetime.UTC)
+    token = make_token("user_2abc", **{claim: now + datetime.timedelta(minutes=10)})
 
     assert _reason(token) == "Token not yet valid"
 

@@ -48,3 +48,42 @@ def load_schema(
     for name, hook in hooks.items():
         loaded.hooks.hook(name)(hook)
     return loaded
+
+
+class Credentials:
+    """How the owner signs a request in. Schemathesis writes the credentials into a case when it generates it
+    (at collection, for its coverage phase), before any test key or user exists, and session tokens last a
+    minute: cases carry ``PLACEHOLDER``, which ``in_process`` replaces with ``mint()`` (set by the test's fixture),
+    a fresh token, as each request goes out."""
+
+    PLACEHOLDER = "owner-session"
+    mint: Callable[[], str] | None = None
+
+
+def in_process(application, *, sent: list[str]):
+    """The WSGI application as the requests of the schema's cases reach it: counted in ``sent``, and signed in
+    with a fresh token where a case carries the owner's placeholder."""
+
+    def call(environ, start_response):
+        sent.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        if environ.get("HTTP_AUTHORIZATION") == f"Bearer {Credentials.PLACEHOLDER}" and Credentials.mint:
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {Credentials.mint()}"
+        return application(environ, start_response)
+
+    return call
+
+
+def sign_in(loaded: schemathesis.schemas.BaseSchema) -> schemathesis.schemas.BaseSchema:
+    """Every request of ``loaded`` carries the owner's credentials, through schemathesis' auth provider: so it knows
+    the token is ours (``ignored_auth`` then probes without it and with a wrong one), and a generated header the
+    credentials replace does not count as sent. A 401 is an answer to check, not a reason to sign in again."""
+
+    @loaded.auth(refresh_interval=None, retry_on=[])
+    class ClerkSession:
+        def get(self, case, ctx) -> str:
+            return Credentials.PLACEHOLDER
+
+        def set(self, case, data: str, ctx) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}", "x-vapi-secret": VAPI_SECRET}
+
+    return loaded
