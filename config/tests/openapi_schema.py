@@ -26,6 +26,14 @@ def hypothesis_settings(examples: int) -> settings:
     )
 
 
+# The analytics reports take a time zone, an enum of every IANA zone name (about 600): schemathesis' coverage phase
+# sends each value of an enum, some 4,000 report requests (four minutes here). The schema-driven tests give these
+# operations the generated phases only (positive and negative cases, bounds included), every other operation the
+# coverage phase too (boundary values, each enum value, missing required parameters, unexpected methods).
+REPORTS = {"path_regex": "^/api/analytics/(overview|bots|calls|calls/export|logs|sessions)$", "method": "GET"}
+WITHOUT_COVERAGE = {"phases": {"coverage": {"enabled": False}}}
+
+
 class Seeded:
     """Rows that generated requests may name: filled in by the ``api_data`` fixture (conftest.py), read by hooks."""
 

@@ -35,7 +35,16 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from config.tests.openapi_schema import Credentials, Seeded, hypothesis_settings, in_process, load_schema, sign_in
+from config.tests.openapi_schema import (
+    REPORTS,
+    WITHOUT_COVERAGE,
+    Credentials,
+    Seeded,
+    hypothesis_settings,
+    in_process,
+    load_schema,
+    sign_in,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -67,15 +76,10 @@ def _real_ids_too(context, generated: dict | None) -> st.SearchStrategy:
 
 HOOKS = {"flatmap_path_parameters": _real_ids_too, "flatmap_query": _real_ids_too}
 schema = sign_in(load_schema(wsgi_middleware=partial(in_process, sent=SENT), **HOOKS))
-# The analytics reports take a time zone, an enum of every IANA zone name (about 600): schemathesis' coverage phase
-# sends each value of an enum, which would make some 4,000 report requests, four minutes here. They get the
-# generated phases only (positive and negative cases, bounds included); every other operation gets the coverage
-# phase too (boundary values, each enum value, missing required parameters, unexpected methods).
-REPORTS = {"path_regex": "^/api/analytics/(overview|bots|calls|calls/export|logs|sessions)$", "method": "GET"}
 operations = schema.exclude(**REPORTS)
-reports = load_schema(
-    wsgi_middleware=partial(in_process, sent=SENT), config={"phases": {"coverage": {"enabled": False}}}, **HOOKS
-).include(**REPORTS)
+reports = load_schema(wsgi_middleware=partial(in_process, sent=SENT), config=WITHOUT_COVERAGE, **HOOKS).include(
+    **REPORTS
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
