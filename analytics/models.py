@@ -84,6 +84,12 @@ class Call(models.Model):
     recording = models.URLField(max_length=2048, null=True, blank=True, help_text="Recording URL.")
     summary = models.TextField(null=True, blank=True)
     message_count = models.IntegerField(default=0, db_default=0, db_column="messageCount")
+    # Beyond the original schema, which kept no more than the count: the conversation as VAPI's end-of-call report
+    # lists it ([{role, message, time, endTime, secondsFromStart, duration}], system prompt left out, bounded by
+    # analytics.services.MAX_STORED_MESSAGES), and VAPI's analysis object as sent (summary, structuredData,
+    # successEvaluation…). Null: not reported.
+    messages = models.JSONField(null=True, blank=True)
+    analysis = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_column="createdAt")
     started_at = models.DateTimeField(null=True, blank=True, db_column="startedAt")
     ended_at = models.DateTimeField(null=True, blank=True, db_column="endedAt")
