@@ -29,6 +29,7 @@ from bots.api.scoping import BotView, OwnerBotsView
 from bots.api.serializers import (
     ActivationInputSerializer,
     AssistantLinkInputSerializer,
+    BotActivationSummarySerializer,
     BotOutputSerializer,
     BotSummarySerializer,
     LegacyCreateConfigSerializer,
@@ -284,9 +285,25 @@ class StatusRoute(MethodRoute):
 
 
 class AdminActivateView(OwnerBotsView):
-    """``POST /api/admin/activate-bot``: the owner starts (activate) or stops (deactivate) a bot."""
+    """``/api/admin/activate-bot``: ``GET`` lists the owner's bots with where their activation stands (the
+    original's admin panel reads it); ``POST`` starts (activate) or stops (deactivate) one."""
 
     parser_classes = [JSONParser]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "BotActivationList",
+            {
+                "success": serializers.BooleanField(),
+                "bots": BotActivationSummarySerializer(many=True),
+                "totalBots": serializers.IntegerField(),
+            },
+        )
+    )
+    @replica_reads
+    def get(self, request: Request) -> Response:
+        bots = BotActivationSummarySerializer(selectors.bot_list(user=self.owner), many=True).data
+        return Response({"success": True, "bots": bots, "totalBots": len(bots)})
 
     @extend_schema(
         request=ActivationInputSerializer,

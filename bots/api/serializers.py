@@ -155,6 +155,23 @@ class BotOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BotActivationSummarySerializer(BotOutputSerializer):
+    """A bot as the legacy ``GET /api/admin/activate-bot`` lists it: where its activation stands."""
+
+    class Meta(BotOutputSerializer.Meta):
+        fields = (
+            "uuid",
+            "name",
+            "status",
+            "createdAt",
+            "activationScheduledAt",
+            "activatedAt",
+            "documentsProcessed",
+            "ragEnabled",
+        )
+        read_only_fields = fields
+
+
 class BotDetailSerializer(BotOutputSerializer):
     """The REST form: the long form plus the lifecycle's record."""
 

@@ -264,7 +264,7 @@ def test_lists_show_only_the_users_own_bots_newest_first(client_for, user, other
     older, newer = BotFactory(user=user), BotFactory(user=user)
     BotFactory(user=other_user)
 
-    for url in ("/api/bots/create", "/api/bots/list"):
+    for url in ("/api/bots/create", "/api/bots/list", "/api/admin/activate-bot"):
         assert [bot["uuid"] for bot in client_for(user).get(url).json()["bots"]] == [newer.uuid, older.uuid]
 
 
@@ -276,7 +276,7 @@ def test_the_long_list_is_no_longer_open_to_anonymous_callers(api_client):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("url", ["/api/bots/create", "/api/bots/list"])
+@pytest.mark.parametrize("url", ["/api/bots/create", "/api/bots/list", "/api/admin/activate-bot"])
 def test_lists_cost_two_queries_however_many_bots(client_for, user, url):
     BotFactory.create_batch(2, user=user)
     client = client_for(user)
@@ -383,7 +383,51 @@ def test_status_patch_conflicts_with_another_bots_assistant(client_for, user):
     assert response.json()["success"] is False
 
 
-# --- POST /api/admin/activate-bot ---------------------------------------------------------------------------------
+# --- /api/admin/activate-bot ---------------------------------------------------------------------------------------
+
+
+def test_the_activation_list_has_the_originals_shape(client_for, user, other_user):
+    # The original admin panel's GET: the signed-in user's bots and where their activation stands.
+    pending = BotFactory(user=user, documents_processed=3, rag_enabled=True)
+    active = BotFactory(user=user, active=True)
+    BotFactory(user=other_user)
+
+    body = client_for(user).get("/api/admin/activate-bot").json()
+
+    assert body["success"] is True
+    assert body["totalBots"] == 2
+    assert [bot["uuid"] for bot in body["bots"]] == [active.uuid, pending.uuid]
+    item = body["bots"][1]
+    assert list(item) == [
+        "uuid",
+        "name",
+        "status",
+        "createdAt",
+        "activationScheduledAt",
+        "activatedAt",
+        "documentsProcessed",
+        "ragEnabled",
+    ]
+    assert (item["name"], item["status"], item["documentsProcessed"], item["ragEnabled"]) == (
+        pending.name,
+        "pending",
+        3,
+        True,
+    )
+    assert item["activatedAt"] is None
+    assert item["activationScheduledAt"].endswith("Z")
+    assert body["bots"][0]["status"] == "active"
+    assert body["bots"][0]["activatedAt"] is not None
+
+
+def test_the_activation_list_needs_a_signed_in_user(api_client, client_for, other_user):
+    BotFactory()
+
+    response = api_client.get("/api/admin/activate-bot")
+
+    assert response.status_code == 401
+    assert (response.json()["success"], response.json()["error"]) == (False, "Unauthorized")
+    assert client_for(other_user).get("/api/admin/activate-bot").json() == {"success": True, "bots": [], "totalBots": 0}
 
 
 def test_activate_is_owner_only_and_starts_activation(

@@ -370,6 +370,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         prepare=_set(status="FAILED", activation_error="OWNER-ACTIVATION-ERROR"), shows="activation error"
     ),
     ("/api/bots/status/{uuid}", "PATCH"): owner(body=lambda w: {"vapiAssistantId": "asst_linked"}, format="json"),
+    ("/api/admin/activate-bot", "GET"): collection(shows="bot uuid"),
     # The bot is named in the body, not the path: still the stranger's 404.
     ("/api/admin/activate-bot", "POST"): owner(
         body=lambda w: {"botUuid": w.bot.uuid, "action": "deactivate"}, format="json"
