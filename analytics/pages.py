@@ -129,6 +129,23 @@ _USER_SPEAKERS = {"user", "customer", "caller", "human"}
 class Turn:
     from_user: bool
     text: str
+    at: str | None = None  # when it was said, from the call's start ("1:05"), when VAPI's messages say
+
+
+def call_turns(call) -> list[Turn]:
+    """The call as a conversation: VAPI's messages when the end-of-call report listed them (speaker and timing
+    are exact), else the transcript's lines."""
+    if not call.messages:
+        return transcript_turns(call.transcript)
+    turns = []
+    for message in call.messages:
+        seconds = message.get("secondsFromStart")
+        at = None
+        if isinstance(seconds, int | float) and seconds >= 0:
+            minutes, rest = divmod(int(seconds), 60)
+            at = f"{minutes}:{rest:02d}"
+        turns.append(Turn(from_user=message.get("role") == "user", text=message.get("message") or "", at=at))
+    return [turn for turn in turns if turn.text.strip()]
 
 
 def transcript_turns(transcript: str | None) -> list[Turn]:
@@ -301,7 +318,7 @@ class CallDetailView(_PageView):
     def get(self, request: HttpRequest, vapi_call_id: str) -> HttpResponse:
         params = Params.read(request)
         call = selectors.call_get(user=request.user, vapi_call_id=vapi_call_id)
-        turns = transcript_turns(call.transcript)
+        turns = call_turns(call)
         context = {
             "nav": "analytics",
             "params": params,

@@ -9,7 +9,9 @@ the other on the conflicting row's lock, never duplicated.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +65,8 @@ class CallFacts:
     recording: str | None = None
     summary: str | None = None
     message_count: int | None = None
+    messages: list[dict[str, Any]] | None = None
+    analysis: dict[str, Any] | None = None
 
 
 # What VAPI says is believed within these bounds; a value outside them (a cost of 1e300, a negative duration, a
@@ -132,6 +136,71 @@ def _count_messages(messages: Any) -> int | None:
     return sum(1 for item in messages if isinstance(item, dict) and item.get("role") != "system")
 
 
+# What is kept of a call's conversation: a long call's report may list thousands of messages, and a model's
+# output can be long; the count (``message_count``) stays exact when the list is cut.
+MAX_STORED_MESSAGES = 1000
+MAX_MESSAGE_CHARS = 10_000
+MAX_ANALYSIS_BYTES = 64 * 1024
+MAX_ANALYSIS_DEPTH = 16
+_MESSAGE_TEXT_KEYS = ("message", "content")
+# VAPI's roles for what was said ("bot"; "assistant" in the OpenAI-formatted list some payloads carry instead).
+CONVERSATION_ROLES = frozenset({"user", "bot", "assistant"})
+_MESSAGE_NUMBER_KEYS = ("time", "endTime", "secondsFromStart", "duration")
+
+
+def _conversation(messages: Any) -> list[dict[str, Any]] | None:
+    """VAPI's ``artifact.messages`` as we keep them: what the caller and the bot said, as ``{role, message, time,
+    endTime, secondsFromStart, duration}`` (the keys the original frontend and our call page read). Redacted by
+    leaving out: the system prompt, tool calls' arguments and their results (configuration and knowledge-base text,
+    not conversation; a tool's arguments may carry anything a model wrote) and every other key. Spoken text is
+    treated as the transcript is (NULs removed), cut at ``MAX_MESSAGE_CHARS``, at most ``MAX_STORED_MESSAGES``."""
+    if not isinstance(messages, list):
+        return None
+    kept: list[dict[str, Any]] = []
+    for item in messages:
+        if len(kept) >= MAX_STORED_MESSAGES:
+            break
+        if not isinstance(item, dict) or item.get("role") not in CONVERSATION_ROLES:
+            continue
+        text = next((t for key in _MESSAGE_TEXT_KEYS if (t := _text(item.get(key))) is not None), None)
+        if text is None:
+            continue
+        entry: dict[str, Any] = {"role": item["role"], "message": text[:MAX_MESSAGE_CHARS]}
+        for key in _MESSAGE_NUMBER_KEYS:
+            value = item.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                entry[key] = value
+        kept.append(entry)
+    return kept
+
+
+def _storable(value: Any, depth: int = 0) -> Any:
+    """``value`` with NULs removed from its strings (PostgreSQL's jsonb refuses them; a synced call object did not
+    pass the webhook's parser); ValueError when nested deeper than ``MAX_ANALYSIS_DEPTH``."""
+    if depth > MAX_ANALYSIS_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, str):
+        return pg_text(value)
+    if isinstance(value, dict):
+        return {pg_text(str(key)): _storable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item, depth + 1) for item in value]
+    return value
+
+
+def _analysis(value: Any) -> dict[str, Any] | None:
+    """VAPI's ``analysis`` object as sent, when it says something and is of a reasonable size (64 KB as JSON, 16
+    levels, finite numbers)."""
+    if not isinstance(value, dict) or not value:
+        return None
+    try:
+        value = _storable(value)
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError):
+        return None
+    return value if size <= MAX_ANALYSIS_BYTES else None
+
+
 def facts_from_call(call: dict[str, Any]) -> CallFacts | None:
     """A VAPI call object (``message.call``, or an item of ``GET /call``)."""
     call_id = _text(call.get("id"), 100)
@@ -158,6 +227,8 @@ def facts_from_call(call: dict[str, Any]) -> CallFacts | None:
         or _url(call.get("recordingUrl")),
         summary=_text(analysis.get("summary")) or _text(call.get("summary")),
         message_count=_count_messages(artifact.get("messages") or call.get("messages")),
+        messages=_conversation(artifact.get("messages") or call.get("messages")),
+        analysis=_analysis(analysis),
     )
     return facts
 
@@ -193,6 +264,9 @@ def facts_from_message(message: dict[str, Any]) -> CallFacts | None:
     facts.summary = _text(analysis.get("summary")) or _text(message.get("summary")) or facts.summary
     count = _count_messages(artifact.get("messages") or message.get("messages"))
     facts.message_count = count if count is not None else facts.message_count
+    conversation = _conversation(artifact.get("messages") or message.get("messages"))
+    facts.messages = conversation if conversation is not None else facts.messages
+    facts.analysis = _analysis(analysis) or facts.analysis
     legacy_seconds = _seconds(message.get("durationSeconds"))
     if legacy_seconds is not None:
         facts.duration = legacy_seconds
@@ -215,12 +289,12 @@ _RANK = (
 # Only constants are formatted into the statement; every value is a parameter.
 _UPSERT = f"""
 INSERT INTO calls ("id", "vapiCallId", "assistantId", "userId", "botId", "status", "endedReason", "phoneNumber",
-                   "type", "cost", "duration", "transcript", "recording", "summary", "messageCount", "createdAt",
-                   "startedAt", "endedAt", "updatedAt")
+                   "type", "cost", "duration", "transcript", "recording", "summary", "messageCount", "messages",
+                   "analysis", "createdAt", "startedAt", "endedAt", "updatedAt")
 SELECT %(id)s, %(vapi_call_id)s, COALESCE(%(assistant_id)s, ''), bots."userId", bots."id", %(status)s,
        %(ended_reason)s, %(phone_number)s, %(type)s, COALESCE(%(cost)s, 0), %(duration)s, %(transcript)s,
-       %(recording)s, %(summary)s, COALESCE(%(message_count)s, 0), %(created_at)s, %(started_at)s, %(ended_at)s,
-       %(now)s
+       %(recording)s, %(summary)s, COALESCE(%(message_count)s, 0), %(messages)s, %(analysis)s, %(created_at)s,
+       %(started_at)s, %(ended_at)s, %(now)s
 FROM bots
 -- The bot whose assistant is on the call; else the one our metadata on the assistant names.
 WHERE bots."vapiAssistantId" = %(assistant_id)s OR bots."uuid" = %(bot_uuid)s
@@ -239,6 +313,8 @@ ON CONFLICT ("vapiCallId") DO UPDATE SET
     "recording" = COALESCE(%(recording)s, calls."recording"),
     "summary" = COALESCE(%(summary)s, calls."summary"),
     "messageCount" = COALESCE(%(message_count)s, calls."messageCount"),
+    "messages" = COALESCE(excluded."messages", calls."messages"),
+    "analysis" = COALESCE(excluded."analysis", calls."analysis"),
     "createdAt" = CASE WHEN %(said_created_at)s AND excluded."createdAt" < calls."createdAt"
                        THEN excluded."createdAt" ELSE calls."createdAt" END,
     "startedAt" = COALESCE(%(started_at)s, calls."startedAt"),
@@ -246,6 +322,13 @@ ON CONFLICT ("vapiCallId") DO UPDATE SET
     "updatedAt" = excluded."updatedAt"
 RETURNING "id", "botId", "userId"
 """  # noqa: S608
+
+
+_JSON_FIELD = Call._meta.get_field("messages")
+
+
+def _json_param(value: Any) -> Any:
+    return None if value is None else _JSON_FIELD.get_db_prep_value(value, connection)
 
 
 def call_record(*, facts: CallFacts) -> Call | None:
@@ -270,6 +353,9 @@ def call_record(*, facts: CallFacts) -> Call | None:
         "recording": facts.recording,
         "summary": facts.summary,
         "message_count": facts.message_count,
+        # As the column's own type (jsonb on PostgreSQL, text on SQLite) writes them; None stays SQL NULL.
+        "messages": _json_param(facts.messages),
+        "analysis": _json_param(facts.analysis),
         "created_at": facts.created_at or now,
         "said_created_at": facts.created_at is not None,
         "started_at": facts.started_at,

@@ -472,8 +472,9 @@ class LogsView(ReportView):
     """``GET /api/analytics/logs``: the call logs (ids are VAPI call ids).
 
     With ``callId``: that one call in the original's detail shape (``recording`` ``{url, available, size,
-    type}`` or null, ``messages`` always ``[]`` as we keep only their count, ``analysis`` ``{summary}`` or
-    null); another user's call or none: 404 "Call not found". One query and the signed-in user.
+    type}`` or null, ``messages`` the conversation as VAPI reported it, ``analysis`` VAPI's analysis object — or
+    ``{summary}`` for calls stored before it was kept — or null), with its ``endedReason``, which the original
+    frontend shows; another user's call or none: 404 "Call not found". One query and the signed-in user.
 
     Without: a page of the calls the filters select (``timeRange``, default 7d, or the calendar days
     ``from``..``to`` in ``tz``, which replace it and make ``timeRange`` "custom"; ``botUuid``/``bot``,
@@ -554,10 +555,11 @@ class LogsView(ReportView):
                 "phoneNumber": call.phone_number,
                 "type": call.type or "unknown",
                 "cost": call.cost,
+                "endedReason": call.ended_reason,
                 "transcript": call.transcript or None,
                 "recording": _recording(call.recording),
-                "messages": [],
-                "analysis": {"summary": call.summary} if call.summary else None,
+                "messages": call.messages or [],
+                "analysis": call.analysis or ({"summary": call.summary} if call.summary else None),
             },
             "metadata": _metadata(selectors.current_time()),
         }

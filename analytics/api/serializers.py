@@ -426,8 +426,36 @@ class RecordingSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="Media type, from the file name.")
 
 
-class AnalysisSerializer(serializers.Serializer):
-    summary = serializers.CharField()
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "VAPI's analysis of the call as it reported it; older calls: the summary alone.",
+        "properties": {
+            "summary": {"type": "string"},
+            "structuredData": {"type": "object", "additionalProperties": True},
+            "structuredDataMulti": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            "successEvaluation": {"type": "string"},
+        },
+        "additionalProperties": True,
+        "nullable": True,
+    }
+)
+class AnalysisField(serializers.Field):
+    """VAPI's ``analysis`` object, passed on as stored (the original sent VAPI's own)."""
+
+    def to_representation(self, value):
+        return value
+
+
+class MessageSerializer(serializers.Serializer):
+    """One utterance of the conversation, as VAPI's end-of-call report lists it."""
+
+    role = _choice(["user", "bot", "assistant"], help_text="``bot``: the assistant (VAPI's word).")
+    message = serializers.CharField()
+    time = NumberField(required=False, help_text="When it began, epoch milliseconds.")
+    endTime = NumberField(required=False, help_text="When it ended, epoch milliseconds.")
+    secondsFromStart = NumberField(required=False)
+    duration = NumberField(required=False, help_text="Milliseconds.")
 
 
 class CallDetailSerializer(serializers.Serializer):
@@ -441,10 +469,13 @@ class CallDetailSerializer(serializers.Serializer):
     phoneNumber = serializers.CharField(allow_null=True)
     type = serializers.CharField()
     cost = NumberField(help_text="US dollars.")
+    endedReason = serializers.CharField(allow_null=True)
     transcript = serializers.CharField(allow_null=True)
     recording = RecordingSerializer(allow_null=True)
-    messages = serializers.ListField(child=serializers.DictField(), max_length=0, help_text="Always empty.")
-    analysis = AnalysisSerializer(allow_null=True)
+    messages = MessageSerializer(
+        many=True, help_text="What the caller and the bot said, in order (empty when VAPI reported no messages)."
+    )
+    analysis = AnalysisField(allow_null=True)
 
 
 class CallDetailResponseSerializer(serializers.Serializer):

@@ -367,6 +367,30 @@ def test_the_call_detail(owner_client, world):
     assert 'href="/dashboard/analytics?timeRange=30d&amp;tz=Asia%2FTokyo#calls"' in page
 
 
+def test_the_call_detail_prefers_vapis_messages_with_their_timing(owner_client, world):
+    late = world["late"]
+    late.transcript = "AI: transcript line"
+    late.messages = [
+        {"role": "bot", "message": "Hello! <b>How</b> can I help?", "secondsFromStart": 0.4},
+        {"role": "user", "message": "When do you open?", "secondsFromStart": 65.2},
+        {"role": "bot", "message": "At nine."},
+    ]
+    late.save()
+
+    page = html(owner_client.get(f"{CALLS}/{late.vapi_call_id}"))
+
+    speakers = re.findall(
+        r'<li( class="from-user")?>\s*<span class="speaker">([^<]+)(?:<span[^>]*>([^<]+)</span>)?', page
+    )
+    assert speakers == [
+        ("", "Front desk ", "· 0:00"),
+        (' class="from-user"', "Caller ", "· 1:05"),
+        ("", "Front desk", ""),
+    ]
+    assert "Hello! &lt;b&gt;How&lt;/b&gt; can I help?" in page
+    assert "transcript line" not in page
+
+
 def test_another_users_call_is_not_found(owner_client, world):
     assert owner_client.get(f"{CALLS}/{world['stranger'].vapi_call_id}").status_code == 404
     assert owner_client.get(f"{CALLS}/no-such-call").status_code == 404

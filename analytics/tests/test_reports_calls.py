@@ -413,6 +413,7 @@ def test_logs_of_one_call(client_for, user, calls):
             "phoneNumber": None,
             "type": "webCall",
             "cost": 0.1,
+            "endedReason": "customer-ended-call",
             "transcript": "AI: Hi\nUser: Hello",
             "recording": {
                 "url": "https://storage.vapi.example/rec/k1.wav",
@@ -420,11 +421,30 @@ def test_logs_of_one_call(client_for, user, calls):
                 "size": None,
                 "type": "audio/wav",
             },
+            # stored before messages and the analysis object were kept: none, and the summary alone
             "messages": [],
             "analysis": {"summary": "Asked for the opening hours."},
         },
         "metadata": {"generatedAt": "2026-03-10T12:00:00Z", "dataSource": "database"},
     }
+
+
+def test_logs_of_one_call_send_its_conversation_and_vapis_analysis(client_for, user):
+    # What the original frontend's call detail reads: endedReason, messages[].role and .message, analysis as JSON.
+    messages = [
+        {"role": "bot", "message": "Hello!", "time": 1763632800500, "secondsFromStart": 0.5},
+        {"role": "user", "message": "When do you open?", "time": 1763632803000, "endTime": 1763632804200},
+    ]
+    analysis = {"summary": "Asked when we open.", "successEvaluation": "true", "structuredData": {"topic": "hours"}}
+    call = CallFactory(
+        bot=BotFactory(user=user), ended_reason="silence-timed-out", messages=messages, analysis=analysis, summary="x"
+    )
+
+    detail = get(client_for(user), "/api/analytics/logs", callId=call.vapi_call_id)["call"]
+
+    assert detail["endedReason"] == "silence-timed-out"
+    assert detail["messages"] == messages
+    assert detail["analysis"] == analysis
 
 
 def test_logs_of_one_call_without_recording_or_summary(client_for, user, calls):

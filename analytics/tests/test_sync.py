@@ -71,6 +71,7 @@ def test_several_pages_of_calls_are_recorded_once(vapi):
     assert Call.objects.count() == 25
     call = Call.objects.get(vapi_call_id="call_007")
     assert (call.bot, call.status, call.duration, call.summary) == (bot, CallStatus.ENDED, 7, "Summary 7")
+    assert (call.messages, call.analysis) == ([{"role": "user", "message": "hi"}], {"summary": "Summary 7"})
     limits = {request.args.get("limit") for request, _ in vapi.log}
     assert limits == {"10"}
     assert [request.args.get("createdAtLt") is None for request, _ in vapi.log] == [True, False, False]

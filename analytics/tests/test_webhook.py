@@ -103,6 +103,87 @@ def test_end_of_call_report_records_everything(client, bot):
     assert call.created_at == datetime.datetime(2026, 11, 20, 9, 59, 58, tzinfo=datetime.UTC)
 
 
+def test_the_report_keeps_the_conversation_and_vapis_analysis(client, bot):
+    body = end_of_call_report()
+    body["message"]["artifact"]["messages"] = [
+        {"role": "system", "message": "SYSTEM PROMPT", "time": 1},
+        {"role": "bot", "message": "Hello!", "time": 1763632800500, "secondsFromStart": 0.5, "source": "x"},
+        {"role": "tool_calls", "toolCalls": [{"function": {"name": "book", "arguments": '{"card": "4111"}'}}]},
+        {"role": "tool_call_result", "name": "book", "result": "TOOL RESULT"},
+        {"role": "user", "message": "When do you open?", "time": 1763632803000, "endTime": 1763632804200},
+        {"role": "user", "message": "   "},
+        "not a message",
+    ]
+    body["message"]["analysis"] = {
+        "summary": "Asked when we open.",
+        "structuredData": {"topic": "hours", "nested": {"a": [1, 2]}},
+        "successEvaluation": "true",
+    }
+
+    deliver(client, body)
+
+    call = Call.objects.get()
+    # What was said, with its timing: no system prompt, no tool arguments or results, no other keys.
+    assert call.messages == [
+        {"role": "bot", "message": "Hello!", "time": 1763632800500, "secondsFromStart": 0.5},
+        {"role": "user", "message": "When do you open?", "time": 1763632803000, "endTime": 1763632804200},
+    ]
+    assert call.message_count == 5  # the count stays VAPI's: every message object but the system prompt
+    assert call.analysis == body["message"]["analysis"]
+    assert call.summary == "Asked when we open."
+
+
+def test_a_later_status_update_keeps_the_conversation(client, bot):
+    deliver(client, end_of_call_report())
+    deliver(client, status_update("ended"))
+
+    call = Call.objects.get()
+    assert [m["message"] for m in call.messages] == ["Hello!", "When do you open?", "At nine."]
+    assert call.analysis == {"summary": "The caller asked for the opening time."}
+
+
+def test_a_long_conversation_is_kept_bounded(client, bot, settings):
+    from analytics.services import MAX_MESSAGE_CHARS, MAX_STORED_MESSAGES
+
+    settings.VAPI_WEBHOOK_MAX_MB = 20
+    body = end_of_call_report()
+    body["message"]["artifact"]["messages"] = [
+        {"role": "user" if n % 2 else "bot", "message": f"utterance {n} " + "x" * (MAX_MESSAGE_CHARS if n == 1 else 0)}
+        for n in range(MAX_STORED_MESSAGES + 500)
+    ]
+    body["message"]["analysis"] = {"summary": "long", "structuredData": {"blob": "y" * 100_000}}
+
+    assert deliver(client, body).status_code == 200
+
+    call = Call.objects.get()
+    assert len(call.messages) == MAX_STORED_MESSAGES
+    assert call.message_count == MAX_STORED_MESSAGES + 500
+    assert len(call.messages[1]["message"]) == MAX_MESSAGE_CHARS
+    assert call.analysis is None  # larger than 64 KB: not kept; the summary still is
+    assert call.summary == "long"
+
+
+@pytest.mark.parametrize("analysis", ["a string", [1], {}, {"summary": "s", "deep": json.loads("[" * 40 + "]" * 40)}])
+def test_an_unstorable_analysis_is_dropped_not_a_500(client, bot, analysis):
+    body = end_of_call_report()
+    body["message"]["analysis"] = analysis
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+    assert Call.objects.get().analysis is None
+
+
+def test_a_synced_call_objects_analysis_is_made_storable():
+    # GET /call's objects do not pass the webhook's parser: NULs and non-finite numbers are ours to handle.
+    from analytics.services import facts_from_call
+
+    facts = facts_from_call({"id": "c1", "analysis": {"summary": "a\x00b", "structuredData": {"k\x00": ["v\x00"]}}})
+    assert facts.analysis == {"summary": "ab", "structuredData": {"k": ["v"]}}
+    assert facts_from_call({"id": "c1", "analysis": {"summary": "s", "score": float("inf")}}).analysis is None
+    assert facts_from_call({"id": "c1", "analysis": {"summary": "s", "score": float("nan")}}).analysis is None
+
+
 def test_older_payloads_with_top_level_keys(client, bot):
     body = end_of_call_report(
         transcript="AI: Hi", recordingUrl="https://old.example/rec.mp3", summary="Old style", durationSeconds=42.4
