@@ -135,8 +135,14 @@ def main() -> None:
             "startedAt": "2026-11-20T10:00:00Z",
             "endedAt": "2026-11-20T10:02:00Z",
             "call": {**call, "status": "ended"},
-            "artifact": {"transcript": "AI: Hello!\nUser: When does the pool close?", "messages": []},
-            "analysis": {"summary": "Pool hours."},
+            "artifact": {
+                "transcript": "AI: Hello!\nUser: When does the pool close?",
+                "messages": [
+                    {"role": "bot", "message": "Hello!", "secondsFromStart": 0.5},
+                    {"role": "user", "message": "When does the pool close?", "secondsFromStart": 3.1},
+                ],
+            },
+            "analysis": {"summary": "Pool hours.", "successEvaluation": "true"},
         }
     }
     check(public.post("/api/vapi/webhook", report, **vapi))
@@ -162,7 +168,9 @@ def main() -> None:
             check(api.get(f"/api/analytics/{route}", {"timeRange": time_range, "tz": "Asia/Kolkata"}))
     logs = body(check(api.get("/api/analytics/logs", {"timeRange": "all", "status": "ended", "botUuid": uuid})))
     assert "call_walk_1" in json.dumps(logs), logs
-    check(api.get("/api/analytics/logs", {"callId": "call_walk_1"}))
+    detail = body(check(api.get("/api/analytics/logs", {"callId": "call_walk_1"})))["call"]
+    assert [m["message"] for m in detail["messages"]] == ["Hello!", "When does the pool close?"], detail
+    assert detail["analysis"]["successEvaluation"] == "true", detail
     export = check(api.get("/api/analytics/calls/export", {"timeRange": "all"}))
     assert b"call_walk_1" in b"".join(export.streaming_content)
     export.close()
