@@ -347,8 +347,7 @@ def bot_status(request: HttpRequest, uuid: str) -> HttpResponse:
     PENDING or ACTIVATING. Like the API's status route it starts a first activation that is due (the quick start
     has no beat)."""
     bot = selectors.bot_get(user=request.user, uuid=uuid)
-    if bot.status == BotStatus.PENDING:
-        services.bot_activate_if_due(bot=bot)
+    if services.bot_activate_if_due(bot=bot):
         # Activation may have run already (no broker: tasks run eagerly).
         bot = selectors.bot_get(user=request.user, uuid=uuid)
     return render(request, "bots/_status.html", {"bot": bot})

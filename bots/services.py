@@ -139,12 +139,15 @@ def assistant_ids_delete_on_commit(assistant_ids: Iterable[str | None]) -> None:
             enqueue_on_commit(tasks.delete_assistant, assistant_id)
 
 
-def bot_activate_if_due(*, bot: Bot) -> None:
+def bot_activate_if_due(*, bot: Bot) -> bool:
     """Queue the first activation of a bot whose time has come, when its status is read. Beat does the same every
-    minute; this makes the zero-setup quick start (no broker, no beat) activate scheduled bots too."""
-    if _first_activation_due(bot):
-        with transaction.atomic():
-            enqueue_on_commit(tasks.activate_bot, bot.id)
+    minute; this makes the zero-setup quick start (no broker, no beat) activate scheduled bots too. True when it
+    queued one (without a broker it has run already: the caller reads the bot again)."""
+    if not _first_activation_due(bot):
+        return False
+    with transaction.atomic():
+        enqueue_on_commit(tasks.activate_bot, bot.id)
+    return True
 
 
 def _first_activation_due(bot: Bot) -> bool:

@@ -222,8 +222,9 @@ class StatusView(PublicView):
     )
     def get(self, request: Request, uuid: str) -> Response:
         bot = selectors.bot_get_public(uuid=uuid)
-        services.bot_activate_if_due(bot=bot)
-        bot = selectors.bot_refresh(bot=bot)
+        # The widget's hot route: one query, unless a first activation is due (then it has run, or been queued).
+        if services.bot_activate_if_due(bot=bot):
+            bot = selectors.bot_refresh(bot=bot)
         error = None
         if bot.status == BotStatus.FAILED:
             is_owner = self.viewer is not None and self.viewer.pk == bot.user_id

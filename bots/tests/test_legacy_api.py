@@ -3,12 +3,14 @@ error cases, and the owner scoping that fixes the original's leaks."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.tests.scoping import assert_owner_only
 from bots.models import Bot, BotStatus
@@ -311,6 +313,21 @@ def test_status_is_public_for_the_widget(api_client):
         "activationError": None,
     }
     assert response["Access-Control-Allow-Origin"] == "https://customer.example"
+
+
+@pytest.mark.parametrize("state", ["active", "pending", "failed"])
+def test_the_status_costs_one_query(api_client, state):
+    # The widget asks it on every page view of every customer's site (issue 16): one SELECT, no refresh.
+    bot = {
+        "active": lambda: BotFactory(active=True),
+        "pending": lambda: BotFactory(activation_scheduled_at=timezone.now() + datetime.timedelta(minutes=5)),
+        "failed": lambda: BotFactory(status=BotStatus.FAILED, activation_error="quota"),
+    }[state]()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get(f"/api/bots/status/{bot.uuid}").json()["status"] == state
+
+    assert len(queries) == 1, [query["sql"] for query in queries]
 
 
 def test_reading_the_status_starts_a_due_activation(api_client, vapi, django_capture_on_commit_callbacks):
