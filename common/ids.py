@@ -26,13 +26,24 @@ def _base36(number: int, width: int) -> str:
     return "".join(reversed(digits))
 
 
-def _fingerprint() -> str:
+def _fingerprint(pid: int | None = None) -> str:
     host = sum(socket.gethostname().encode()) + 36
-    return _base36(os.getpid() % 36**2, 2) + _base36(host % 36**2, 2)
+    return _base36((pid or os.getpid()) % 36**2, 2) + _base36(host % 36**2, 2)
 
 
 _counter = itertools.count(secrets.randbelow(_BLOCK))
 _FINGERPRINT = _fingerprint()
+
+
+def _after_fork() -> None:
+    """A forked process (gunicorn's workers, loaded once in the master) gets its own fingerprint and counter, as a
+    process started from scratch would: the workers never share both."""
+    global _counter, _FINGERPRINT
+    _counter = itertools.count(secrets.randbelow(_BLOCK))
+    _FINGERPRINT = _fingerprint()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def cuid() -> str:

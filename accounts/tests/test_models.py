@@ -1,3 +1,4 @@
+import os
 import re
 import time
 
@@ -11,6 +12,7 @@ from analytics.models import Call, Session
 from analytics.tests.factories import CallFactory, SessionFactory
 from bots.models import Bot
 from bots.tests.factories import BotFactory
+from common import ids
 from common.ids import cuid, local_user_id
 from documents.models import Document
 from documents.tests.factories import DocumentFactory
@@ -23,6 +25,23 @@ def test_cuid_has_prisma_shape_and_does_not_repeat():
 
     assert all(CUID.match(value) for value in ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_a_forked_process_has_its_own_fingerprint_and_counter():
+    # gunicorn loads the app once and forks its workers (issue 16): each must count and sign as its own process.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its first id and exit at once
+        os.write(write, cuid().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    parent = cuid()
+
+    assert child[13:17] != parent[13:17]  # the process fingerprint: pid and host
+    assert child[13:17] == ids._fingerprint(pid)
 
 
 def test_cuids_sort_by_creation_time():
