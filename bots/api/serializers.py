@@ -16,6 +16,7 @@ from rest_framework import serializers
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
 from common.inputs import StrictBooleanField, TextField, URLTextField
+from common.serializers import FastOutputMixin
 
 LANGUAGE_CODE = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Enter a language code such as en, es or pt-BR.")
 
@@ -108,7 +109,7 @@ class LegacyCreateConfigSerializer(BotInputSerializer):
         return super().to_internal_value(data)
 
 
-class BotOutputSerializer(serializers.ModelSerializer):
+class BotOutputSerializer(FastOutputMixin, serializers.ModelSerializer):
     """A bot in full: the long form of the legacy ``GET /api/bots/list``."""
 
     status = LowerCaseChoiceField(BotStatus)
@@ -184,7 +185,7 @@ class BotDetailSerializer(BotOutputSerializer):
         read_only_fields = fields
 
 
-class BotSummarySerializer(serializers.ModelSerializer):
+class BotSummarySerializer(FastOutputMixin, serializers.ModelSerializer):
     """The short form of the legacy ``GET /api/bots/create``."""
 
     status = LowerCaseChoiceField(BotStatus)
