@@ -48,3 +48,10 @@ def summary(samples_ms: list[float]) -> str:
         f"p50 {percentile(samples_ms, 50):.2f} ms, p95 {percentile(samples_ms, 95):.2f} ms, "
         f"mean {statistics.fmean(samples_ms):.2f} ms, n={len(samples_ms)}"
     )
+
+
+def emit(bench: str, **figures) -> None:
+    """The bench's last line: its figures as one JSON object, for a machine to read (``{"bench": …, …}``)."""
+    import json
+
+    print(json.dumps({"bench": bench, **figures}, sort_keys=False))
