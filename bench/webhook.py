@@ -24,7 +24,7 @@ import sys
 import time
 
 import httpx
-from _setup import ROOT, setup
+from _setup import ROOT, emit, setup
 
 SECRET = "bench-webhook-secret"  # noqa: S105 (a throwaway value for this run)
 
@@ -109,7 +109,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--quick", action="store_true", help="5-second runs: the same measurement, shorter")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds = 5
     setup()
     logging.getLogger("httpx").setLevel(
         logging.WARNING
@@ -233,6 +236,15 @@ def main() -> None:
     print("none lost or doubled:", "yes" if rows == distinct == expected and wrong_cost == 0 and not errors else "NO")
     print("target >= 400/s:", "met" if rate >= 400 else "NOT met")
     Bot.objects.filter(user=user).delete()
+    emit(
+        "webhook",
+        reports_per_s=round(rate, 1),
+        lost=max(0, expected - distinct),
+        doubled=rows - distinct,
+        wrong_cost=wrong_cost,
+        errors=errors,
+        health_per_s=round(health_rate, 1),
+    )
 
 
 if __name__ == "__main__":
