@@ -1,14 +1,69 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 
 from bots import services
+from bots.api.serializers import BotInputSerializer
 from bots.embed import public_base_url
 from bots.models import Bot, BotStatus
+from bots.vapi import VOICE_IDS
 from common.admin_tools import BrowserAdmin, change_link, changelist_link, count_of
 from common.errors import ServiceError
+
+# Model field names of what an owner may set, mapped to the API's keys (the serializer's fields and their sources).
+_API_KEYS = {field.source: key for key, field in BotInputSerializer().fields.items()}
+
+
+class BotAdminForm(forms.ModelForm):
+    """Staff edit a bot with the owner's rules: whatever the form holds of what an owner may set is validated by
+    the API's own serializer (``BotInputSerializer``: voices, language codes, positions, themes, lengths, the
+    knowledge-base URL rule), so the admin never saves what the owner's next save, the widget or VAPI would
+    refuse. The voice is a select of the voices the API knows, taken from the same ``VOICE_IDS``."""
+
+    voice = forms.ChoiceField(choices=[(name, name.title()) for name in sorted(VOICE_IDS)])
+    rag_url = forms.URLField(label="RAG URL", max_length=2048, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Bot
+        # What the admin lets staff edit (its fieldsets minus the read-only fields); the admin names them again.
+        fields = (
+            "name",
+            "welcome_message",
+            "system_prompt",
+            "language",
+            "voice",
+            "position",
+            "theme",
+            "rag_enabled",
+            "rag_source_type",
+            "rag_url",
+            "activation_scheduled_at",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        payload = {}
+        for name, value in cleaned.items():
+            if name in _API_KEYS:
+                # The form's "nothing" is "", the API's is null.
+                payload[_API_KEYS[name]] = None if value == "" and name in ("rag_source_type", "rag_url") else value
+        serializer = BotInputSerializer(self.instance, data=payload, partial=True)
+        if not serializer.is_valid():
+            sources = {key: source for source, key in _API_KEYS.items()}
+            for key, errors in serializer.errors.items():
+                name = sources.get(key)
+                for message in errors if isinstance(errors, list) else [errors]:
+                    self.add_error(name if name in self.fields else None, str(message))
+            return cleaned
+        # The API's normalised values (a voice in lower case, an enum upper case).
+        cleaned.update(serializer.validated_data)
+        return cleaned
 
 
 @admin.register(Bot)
 class BotAdmin(BrowserAdmin):
+    form = BotAdminForm
     list_display = (
         "name",
         "uuid",

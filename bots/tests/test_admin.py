@@ -152,3 +152,66 @@ def test_reactivate_action(staff_client, django_capture_on_commit_callbacks):
     active.refresh_from_db()
     assert (failed.status, failed.activation_error) == ("PENDING", None)
     assert active.status == "ACTIVE"
+
+
+def _change_form(bot, **changes):
+    return {
+        "name": bot.name,
+        "welcome_message": bot.welcome_message,
+        "system_prompt": bot.system_prompt,
+        "language": bot.language,
+        "voice": bot.voice,
+        "position": bot.position,
+        "theme": bot.theme,
+        "activation_scheduled_at_0": "2026-01-01",
+        "activation_scheduled_at_1": "00:00:00",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("voice", "not-a-voice"),
+        ("language", "english!"),
+        ("language", "EN"),
+        ("position", "CENTER"),
+        ("theme", "NEON"),
+        ("name", "n" * 101),
+    ],
+)
+def test_the_admin_refuses_what_the_api_refuses(staff_client, client_for, field, value):
+    bot = BotFactory(language="en", voice="jennifer", position="RIGHT", theme="LIGHT")
+    before = Bot.objects.values().get(pk=bot.pk)
+    # The API's verdict on the same value (the owner's PATCH), so that the two cannot drift apart unseen.
+    api = client_for(bot.user).patch(f"/api/bots/{bot.uuid}", {field: value}, format="json")
+    assert api.status_code == 400
+
+    response = staff_client.post(f"/admin/bots/bot/{bot.pk}/change/", _change_form(bot, **{field: value}))
+
+    assert response.status_code == 200  # the form again, with its errors
+    assert field in response.context["adminform"].form.errors
+    assert Bot.objects.values().get(pk=bot.pk) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("voice", "emma", "emma"),
+        ("language", "pt-BR", "pt-BR"),
+        ("position", "LEFT", "LEFT"),
+        ("theme", "DARK", "DARK"),
+    ],
+)
+def test_the_admin_saves_what_the_api_accepts(staff_client, field, value, stored):
+    bot = BotFactory(language="en", voice="jennifer", position="RIGHT", theme="LIGHT")
+
+    response = staff_client.post(f"/admin/bots/bot/{bot.pk}/change/", _change_form(bot, **{field: value}))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    bot.refresh_from_db()
+    assert getattr(bot, field) == stored
+    if field == "language":
+        assert 'data-language="pt-BR"' in bot.embed_code
