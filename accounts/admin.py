@@ -4,7 +4,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import DeletedClerkUser, User
-from common.admin_tools import BrowserAdmin, changelist_link, count_of, export_as_csv
+from common.admin_tools import BrowserAdmin, ReadOnlyAdmin, changelist_link, count_of, export_as_csv
 
 # Branding is in templates/admin/base_site.html.
 admin.site.index_title = "Data browser"
@@ -37,10 +37,11 @@ class UserAdmin(DjangoUserAdmin, BrowserAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("id", "created_at", "updated_at", "last_login", "related_records")
     fieldsets = (
-        (None, {"fields": ("id", "email", "password")}),
+        # Their bots, calls and sessions first, beside who they are: the reason to open a user's page.
+        (None, {"fields": ("id", "email", "related_records", "password")}),
         ("Profile", {"fields": ("first_name", "last_name", "image_url")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Records", {"fields": ("related_records", "created_at", "updated_at", "last_login")}),
+        ("Dates", {"fields": ("created_at", "updated_at", "last_login")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
@@ -57,7 +58,7 @@ class UserAdmin(DjangoUserAdmin, BrowserAdmin):
 
 
 @admin.register(DeletedClerkUser)
-class DeletedClerkUserAdmin(BrowserAdmin):
+class DeletedClerkUserAdmin(ReadOnlyAdmin):
     """Clerk users deleted by Clerk (``user.deleted``): kept so that they stay deleted. Read-only: a tombstone is
     Clerk's word, and Clerk never gives its id to anyone else."""
 
@@ -67,9 +68,3 @@ class DeletedClerkUserAdmin(BrowserAdmin):
     ordering = ("-deleted_at",)
     date_hierarchy = "deleted_at"
     readonly_fields = ("id", "deleted_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,8 +1,11 @@
+import json
+from typing import Any
+
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from analytics.models import Call, Session
-from common.admin_tools import BrowserAdmin, change_link
+from common.admin_tools import ReadOnlyAdmin, change_link
 
 
 def _duration(seconds: float | None) -> str:
@@ -26,18 +29,14 @@ class SessionStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _OwnedByBotAdmin(BrowserAdmin):
-    """Sessions and calls: read-mostly records of what happened, always shown with their bot and owner."""
+class _OwnedByBotAdmin(ReadOnlyAdmin):
+    """Sessions and calls: records of what happened (they come from the widget and from VAPI, never from a form),
+    always shown with their bot and owner."""
 
     list_select_related = ("bot", "user")
-    autocomplete_fields = ("bot", "user")
     # Millions of rows: counting the whole table for "N total" on every page is the one query that would grow
     # with the data.
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        # They come from the widget and from VAPI, never from a form.
-        return False
 
     @admin.display(description="Bot", ordering="bot__name")
     def bot_link(self, obj) -> str:
@@ -120,7 +119,7 @@ class CallAdmin(_OwnedByBotAdmin):
     )
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
-    changelist_defer = ("transcript", "summary")
+    changelist_defer = ("transcript", "summary", "messages", "analysis")
     readonly_fields = (
         "id",
         "vapi_call_id",
@@ -136,6 +135,8 @@ class CallAdmin(_OwnedByBotAdmin):
         "message_count",
         "recording_link",
         "summary",
+        "conversation",
+        "analysis_json",
         "transcript",
         "created_at",
         "started_at",
@@ -157,3 +158,44 @@ class CallAdmin(_OwnedByBotAdmin):
         if not obj.recording or not obj.recording.startswith(("https://", "http://")):
             return obj.recording or "—"
         return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.recording, "Listen")
+
+    @admin.display(description="Conversation")
+    def conversation(self, obj: Call) -> str:
+        """VAPI's ``messages`` (the system prompt left out when stored), one line each: who, when, what."""
+        if not obj.messages:
+            return "—"
+        lines = [
+            (_role(message), _offset(message), _text(message)) for message in obj.messages if isinstance(message, dict)
+        ]
+        return format_html(
+            '<ol class="call-conversation">{}</ol>',
+            format_html_join(
+                "",
+                '<li><span class="call-role">{}</span> <span class="call-offset">{}</span> {}</li>',
+                lines,
+            ),
+        )
+
+    @admin.display(description="Analysis (VAPI)")
+    def analysis_json(self, obj: Call) -> str:
+        if obj.analysis is None:
+            return "—"
+        text = json.dumps(obj.analysis, indent=2, ensure_ascii=False, sort_keys=True)
+        return format_html('<pre class="call-analysis">{}</pre>', text)
+
+
+def _role(message: dict[str, Any]) -> str:
+    role = message.get("role")
+    return {"bot": "Bot", "assistant": "Bot", "user": "Caller"}.get(role, str(role or "?").capitalize())
+
+
+def _offset(message: dict[str, Any]) -> str:
+    seconds = message.get("secondsFromStart")
+    return _duration(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else "—"
+
+
+def _text(message: dict[str, Any]) -> str:
+    text = message.get("message")
+    if text is None:
+        return ""
+    return text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)

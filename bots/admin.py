@@ -116,7 +116,7 @@ class BotAdmin(BrowserAdmin):
         "related_records",
     )
     fieldsets = (
-        (None, {"fields": ("id", "uuid", "owner", "name", "status")}),
+        (None, {"fields": ("id", "uuid", "owner", "name", "status", "related_records")}),
         ("Conversation", {"fields": ("welcome_message", "system_prompt", "language", "voice")}),
         ("Widget", {"fields": ("position", "theme", "embed_code")}),
         (
@@ -136,7 +136,7 @@ class BotAdmin(BrowserAdmin):
             "VAPI",
             {"fields": ("vapi_assistant_id", "vapi_knowledge_base_id", "activation_scheduled_at", "activated_at")},
         ),
-        ("Records", {"fields": ("related_records", "created_at", "updated_at")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     # Apps above this one add theirs (documents adds its inline), so that bots never imports them.
     inlines: list = []

@@ -5,6 +5,7 @@
   one query that fetches its page (a JOIN + GROUP BY per count would multiply rows).
 - ``change_link`` / ``changelist_link`` and ``BrowserAdmin.related_records``: links between related records.
 - ``BrowserAdmin.changelist_view``: changelists are list reads that a read replica may answer.
+- ``ReadOnlyAdmin``: records of what happened (calls, sessions, tombstones), viewed, never changed.
 """
 
 from __future__ import annotations
@@ -156,6 +157,20 @@ class BrowserAdmin(admin.ModelAdmin):
             if not relation.one_to_many or relation.related_model not in self.admin_site._registry:
                 continue
             count = getattr(obj, relation.get_accessor_name()).count()
-            verbose = relation.related_model._meta.verbose_name_plural
+            opts = relation.related_model._meta
+            # "1 document", "2 documents" (the models' own names: the admin is not translated).
+            verbose = opts.verbose_name if count == 1 else opts.verbose_name_plural
             links.append(changelist_link(relation.related_model, f"{count} {verbose}", **{relation.field.name: obj.pk}))
         return format_html_join(" · ", "{}", ((link,) for link in links)) or "—"
+
+
+class ReadOnlyAdmin(BrowserAdmin):
+    """Records of what happened (calls, sessions, Clerk's tombstones): staff with the view permission browse and
+    export them; nobody adds or changes them here, so their pages read "View call", without a Save button. They
+    may still be deleted (a superuser's clean-up, as before)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

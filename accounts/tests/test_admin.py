@@ -96,3 +96,22 @@ def test_tombstones_cannot_be_added_or_edited_in_the_admin(staff_client):
     response = staff_client.post(f"/admin/accounts/deletedclerkuser/{tombstone.pk}/change/", {"id": "user_other"})
     assert response.status_code == 403
     assert DeletedClerkUser.objects.get().pk == "user_gone"
+
+
+def test_related_records_come_first_on_a_user_page_and_say_one_in_the_singular(staff_client):
+    user = UserFactory()
+    BotFactory(user=user)
+
+    content = staff_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+
+    assert f'href="/admin/bots/bot/?user={user.pk}">1 bot</a>' in content
+    assert content.index("Related records") < content.index('name="user_permissions"')
+
+
+def test_tombstones_read_view_not_change(staff_client):
+    tombstone = DeletedClerkUser.objects.create(id="user_gone")
+
+    content = staff_client.get(f"/admin/accounts/deletedclerkuser/{tombstone.pk}/change/").content.decode()
+
+    assert "<h1>View deleted Clerk user</h1>" in content
+    assert 'name="_save"' not in content
