@@ -2,9 +2,17 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
 
 from accounts.models import DeletedClerkUser, User
-from common.admin_tools import BrowserAdmin, ReadOnlyAdmin, changelist_link, count_of, export_as_csv
+from common.admin_tools import (
+    BrowserAdmin,
+    ReadOnlyAdmin,
+    changelist_link,
+    count_of,
+    datetime_column,
+    export_as_csv,
+)
 
 # Branding is in templates/admin/base_site.html.
 admin.site.index_title = "Data browser"
@@ -30,7 +38,8 @@ class UserChangeForm(auth_forms.UserChangeForm):
 class UserAdmin(DjangoUserAdmin, BrowserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
-    list_display = ("email", "id", "full_name", "bots_count", "is_staff", "is_active", "created_at", "last_login")
+    # What tells users apart at a glance; the Clerk id and the last sign-in are on the user's page.
+    list_display = ("email_address", "full_name", "bots_count", "staff", "active", "created")
     list_filter = ("is_staff", "is_superuser", "is_active", "created_at", "updated_at", "last_login")
     search_fields = ("email", "id", "first_name", "last_name")
     ordering = ("-created_at",)
@@ -47,6 +56,23 @@ class UserAdmin(DjangoUserAdmin, BrowserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(bots_count=count_of(User, "bots"))
+
+    created = datetime_column("created_at", "Created")
+
+    @admin.display(description="Email", ordering="email")
+    def email_address(self, obj: User) -> str:
+        # A long address may wrap before its "@" rather than widen the list.
+        local, at, domain = obj.email.rpartition("@")
+        return format_html("{}<wbr>{}{}", local, at, domain) if at else obj.email
+
+    # Short headers: Django's "is staff" and "is active" are the widest things in their columns.
+    @admin.display(description="Staff", boolean=True, ordering="is_staff")
+    def staff(self, obj: User) -> bool:
+        return obj.is_staff
+
+    @admin.display(description="Active", boolean=True, ordering="is_active")
+    def active(self, obj: User) -> bool:
+        return obj.is_active
 
     @admin.display(description="Name")
     def full_name(self, obj: User) -> str:

@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from analytics.models import Call, Session
-from common.admin_tools import ReadOnlyAdmin, change_link
+from common.admin_filters import ContainsFilter, RangeFilter, autocomplete_filter
+from common.admin_tools import ReadOnlyAdmin, change_link, datetime_column
 
 
 def _duration(seconds: float | None) -> str:
@@ -46,21 +47,27 @@ class _OwnedByBotAdmin(ReadOnlyAdmin):
     def owner(self, obj) -> str:
         return change_link(obj.user, obj.user.email)
 
+    @admin.display(description="Bot / owner", ordering="bot__name")
+    def bot_and_owner(self, obj) -> str:
+        return format_html(
+            '{}<br><span class="browser-quiet">{}</span>', change_link(obj.bot), change_link(obj.user, obj.user.email)
+        )
+
 
 @admin.register(Session)
 class SessionAdmin(_OwnedByBotAdmin):
-    list_display = (
-        "session_id",
-        "bot_link",
-        "owner",
-        "state",
+    # What tells sessions apart at a glance (when, whose, how it went); the session id, end, agent and address are
+    # on the session's page.
+    list_display = ("started", "bot_and_owner", "state", "duration", "interactions")
+    started = datetime_column("start_time", "Started")
+    list_filter = (
+        ("bot", autocomplete_filter("bot")),
+        ("user", autocomplete_filter("owner")),
+        SessionStateFilter,
+        ("interactions", RangeFilter),
         "start_time",
         "end_time",
-        "duration",
-        "interactions",
-        "ip_address",
     )
-    list_filter = (SessionStateFilter, "start_time", "end_time")
     search_fields = ("=session_id", "=id", "bot__name", "=bot__uuid", "user__email", "=user__id", "=ip_address")
     ordering = ("-start_time",)
     date_hierarchy = "start_time"
@@ -92,21 +99,26 @@ class SessionAdmin(_OwnedByBotAdmin):
 
 @admin.register(Call)
 class CallAdmin(_OwnedByBotAdmin):
-    list_display = (
-        "vapi_call_id",
-        "bot_link",
-        "owner",
+    # What tells calls apart at a glance (when, whose, how it ended, how long, how much); the type, message count
+    # and VAPI ids are on the call's page.
+    list_display = ("created", "bot_and_owner", "status", "ended_reason", "duration_display", "cost_display")
+    created = datetime_column("created_at", "Created")
+    # Free-text columns (type, endedReason) take typed text, never a list of their distinct values: that list
+    # would be read from every row on each page.
+    list_filter = (
+        ("bot", autocomplete_filter("bot")),
+        ("user", autocomplete_filter("owner")),
         "status",
-        "type",
-        "cost_display",
-        "duration_display",
-        "ended_reason",
-        "message_count",
+        ("ended_reason", ContainsFilter),
+        ("type", ContainsFilter),
+        ("cost", RangeFilter),
+        ("duration", RangeFilter),
+        ("message_count", RangeFilter),
         "created_at",
+        "started_at",
+        "ended_at",
+        "updated_at",
     )
-    # Free-text columns (type, endedReason) are searched, not filtered: a filter would scan every row for its
-    # distinct values on each page.
-    list_filter = ("status", "created_at", "started_at", "ended_at", "updated_at")
     search_fields = (
         "=vapi_call_id",
         "=id",
@@ -116,6 +128,8 @@ class CallAdmin(_OwnedByBotAdmin):
         "user__email",
         "=user__id",
         "phone_number",
+        "ended_reason",
+        "type",
     )
     ordering = ("-created_at",)
     date_hierarchy = "created_at"

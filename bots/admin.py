@@ -2,13 +2,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from bots import services
 from bots.api.serializers import BotInputSerializer
 from bots.embed import public_base_url
 from bots.models import Bot, BotStatus
 from bots.vapi import VOICE_IDS
-from common.admin_tools import BrowserAdmin, change_link, changelist_link, count_of
+from common.admin_filters import autocomplete_filter
+from common.admin_tools import BrowserAdmin, change_link, changelist_link, count_of, datetime_column
 from common.errors import ServiceError
 
 # Model field names of what an owner may set, mapped to the API's keys (the serializer's fields and their sources).
@@ -64,24 +66,12 @@ class BotAdminForm(forms.ModelForm):
 @admin.register(Bot)
 class BotAdmin(BrowserAdmin):
     form = BotAdminForm
-    list_display = (
-        "name",
-        "uuid",
-        "owner",
-        "status",
-        "rag_enabled",
-        "language",
-        "voice",
-        "documents_count",
-        "sessions_count",
-        "calls_count",
-        "vapi_assistant_id",
-        "activation_scheduled_at",
-        "activated_at",
-        "created_at",
-    )
+    # What tells bots apart at a glance, and the way to their calls; the rest is on the bot's page (its documents,
+    # sessions and calls are its related records there).
+    list_display = ("name", "owner", "status", "records", "created")
     list_select_related = ("user",)
     list_filter = (
+        ("user", autocomplete_filter("owner")),
         "status",
         "position",
         "theme",
@@ -177,6 +167,12 @@ class BotAdmin(BrowserAdmin):
     @admin.display(description="Owner", ordering="user__email")
     def owner(self, obj: Bot) -> str:
         return change_link(obj.user, obj.user.email)
+
+    created = datetime_column("created_at", "Created")
+
+    @admin.display(description="Docs · sessions · calls")
+    def records(self, obj: Bot) -> str:
+        return format_html("{} · {} · {}", self.documents_count(obj), self.sessions_count(obj), self.calls_count(obj))
 
     @admin.display(description="Documents", ordering="documents_count")
     def documents_count(self, obj: Bot) -> str:

@@ -5,6 +5,12 @@
   one query that fetches its page (a JOIN + GROUP BY per count would multiply rows).
 - ``change_link`` / ``changelist_link`` and ``BrowserAdmin.related_records``: links between related records.
 - ``BrowserAdmin.changelist_view``: changelists are list reads that a read replica may answer.
+- ``BrowserChangeList.active_filters``: what the list is showing, said above the results ("bot Aurora · status
+  Ended", with a link that clears them), since a changelist reached through a related-records link names no bot.
+- Filters for large tables are in ``common/admin_filters.py``; ``templates/admin/browser_change_list.html`` and
+  ``static/js/admin_browser.js`` add the active-filters line and a button that folds the filter sidebar away.
+- ``datetime_column``: a date and time in a list, compact ("2026-12-06 08:05", 2 lines when narrow) where
+  Django's own ("Dec. 6, 2026, 8:05 a.m.", never wrapped) takes a sixth of a 1280 px list.
 - ``ReadOnlyAdmin``: records of what happened (calls, sessions, tombstones), viewed, never changed.
 """
 
@@ -26,9 +32,11 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from common.admin_filters import autocomplete_media, uses_autocomplete
 from common.replica import replica_reads
 
 # Never exported, not even hashed.
@@ -122,10 +130,48 @@ def changelist_link(model: type[models.Model], label: object, **filters: object)
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
 
 
-class _DeferringChangeList(ChangeList):
+def datetime_column(field_name: str, description: str):
+    """A list column showing ``field_name`` compactly, sortable by it: ``list_display = (datetime_column(...),)``
+    or as a method, ``created = datetime_column("created_at", "Created")``."""
+
+    @admin.display(description=description, ordering=field_name)
+    def column(*args) -> str:
+        value = getattr(args[-1], field_name)
+        if value is None:
+            return "—"
+        return format_html(
+            '<time datetime="{}">{}</time>', value.isoformat(), date_format(timezone.localtime(value), "Y-m-d H:i")
+        )
+
+    column.__name__ = f"{field_name}_column"
+    return column
+
+
+class BrowserChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.defer(*self.model_admin.changelist_defer)
+
+    def active_filters(self) -> list[str]:
+        """Each filter in use, as "<title> <value>": ours say it themselves; Django's by their selected choice (or
+        their parameters, for a value none of their choices has, e.g. a date from a link)."""
+        labels = []
+        for spec in self.filter_specs:
+            if hasattr(spec, "active_label"):
+                if spec.used_parameters:
+                    labels.append(spec.active_label())
+                continue
+            used = spec.value() if isinstance(spec, admin.SimpleListFilter) else spec.used_parameters
+            if not used:
+                continue
+            selected = [str(choice["display"]) for choice in spec.choices(self) if choice.get("selected")]
+            if not selected and isinstance(used, dict):
+                selected = [
+                    f"{name}={','.join(map(str, value)) if isinstance(value, list) else value}"
+                    for name, value in used.items()
+                ]
+            labels.append(f"{spec.title} {', '.join(selected) or used}")
+        return labels
 
 
 class BrowserAdmin(admin.ModelAdmin):
@@ -137,8 +183,15 @@ class BrowserAdmin(admin.ModelAdmin):
     # Large columns (texts, transcripts) that the changelist does not show and therefore does not load.
     changelist_defer: tuple[str, ...] = ()
 
+    change_list_template = "admin/browser_change_list.html"
+
     def get_changelist(self, request, **kwargs):
-        return _DeferringChangeList
+        return BrowserChangeList
+
+    @property
+    def media(self):
+        media = super().media
+        return media + autocomplete_media(self.admin_site) if uses_autocomplete(self.list_filter) else media
 
     @replica_reads
     def changelist_view(self, request, extra_context=None):

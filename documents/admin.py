@@ -3,7 +3,8 @@ from django.template.defaultfilters import filesizeformat
 
 from bots.admin import BotAdmin
 from bots.models import Bot
-from common.admin_tools import BrowserAdmin, change_link
+from common.admin_filters import RangeFilter, autocomplete_filter
+from common.admin_tools import BrowserAdmin, change_link, datetime_column
 from documents.models import Document
 
 # Listing columns only: a document's text and chunks can be megabytes.
@@ -41,20 +42,20 @@ class BotWithDocumentsAdmin(BotAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(BrowserAdmin):
-    list_display = (
-        "name",
-        "bot_link",
-        "owner",
+    # What tells documents apart at a glance; the owner, type, pages, words and processing are on the document's page.
+    list_display = ("name", "bot_link", "status", "size_display", "uploaded")
+    list_select_related = ("bot",)
+    list_filter = (
+        ("bot", autocomplete_filter("bot")),
+        ("bot__user", autocomplete_filter("owner")),
         "status",
         "type",
-        "size_display",
-        "pages",
-        "word_count",
+        ("size", RangeFilter),
+        ("pages", RangeFilter),
+        ("word_count", RangeFilter),
         "uploaded_at",
         "processed_at",
     )
-    list_select_related = ("bot__user",)
-    list_filter = ("status", "type", "uploaded_at", "processed_at")
     search_fields = ("name", "=id", "bot__name", "=bot__uuid", "bot__user__email")
     ordering = ("-uploaded_at",)
     date_hierarchy = "uploaded_at"
@@ -88,6 +89,8 @@ class DocumentAdmin(BrowserAdmin):
     def has_add_permission(self, request) -> bool:
         # Documents come from uploads and crawls, which store the original and extract its text.
         return False
+
+    uploaded = datetime_column("uploaded_at", "Uploaded")
 
     @admin.display(description="Bot", ordering="bot__name")
     def bot_link(self, obj: Document) -> str:

@@ -152,3 +152,116 @@ def test_call_page_without_messages_or_analysis_shows_dashes(staff_client):
     assert admin.conversation(call) == "—"
     assert admin.analysis_json(call) == "—"
     assert 'class="call-conversation"' not in response.content.decode()
+
+
+# --- Filters that scale: autocomplete for bot and owner, typed ranges and text -------------------------------------
+
+
+def _listed(staff_client, path, params):
+    response = staff_client.get(f"/admin/analytics/{path}/", params)
+    assert response.status_code == 200, response.get("Location")
+    return response, set(response.context["cl"].result_list)
+
+
+def test_calls_filter_by_bot_and_owner_and_the_page_says_which(staff_client):
+    from bots.tests.factories import BotFactory
+
+    bot = BotFactory(active=True, name="Aurora concierge")
+    call, other = CallFactory(bot=bot), CallFactory()
+
+    response, listed = _listed(staff_client, "call", {"bot": bot.pk})
+    assert listed == {call}
+    content = response.content.decode()
+    assert "Showing calls of bot Aurora concierge" in content
+    assert '— <a href="?">show all</a>' in content
+    # The picked bot is the select's one option: the sidebar never lists every bot or user.
+    assert f'<option value="{bot.pk}" selected>Aurora concierge</option>' in content
+
+    response, listed = _listed(staff_client, "call", {"user": other.user_id})
+    assert listed == {other}
+    assert f"Showing calls of owner {other.user.email}" in response.content.decode()
+
+
+def test_the_autocomplete_behind_the_bot_filter_answers(staff_client):
+    from bots.tests.factories import BotFactory
+
+    bot = BotFactory(name="Aurora concierge")
+    BotFactory(name="Other")
+
+    response = staff_client.get(
+        "/admin/autocomplete/", {"app_label": "analytics", "model_name": "call", "field_name": "bot", "term": "Auro"}
+    )
+
+    assert response.json()["results"] == [{"id": bot.pk, "text": "Aurora concierge"}]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"cost__gte": "0.2"}, {"dear"}),
+        ({"cost__lte": "0.2"}, {"cheap"}),
+        ({"duration__gte": "60", "duration__lte": "600"}, {"dear"}),
+        ({"message_count__gte": "10"}, {"dear"}),
+        ({"ended_reason__icontains": "customer-ended"}, {"cheap"}),
+        ({"type__icontains": "PHONE"}, {"dear"}),
+        ({"q": "customer-ended"}, {"cheap"}),
+        ({"cost__gte": "", "cost__lte": ""}, {"cheap", "dear"}),  # an empty form is no filter
+    ],
+)
+def test_calls_filter_by_cost_duration_messages_ended_reason_and_type(staff_client, params, expected):
+    calls = {
+        "cheap": CallFactory(cost=0.1, duration=30, message_count=2, ended_reason="customer-ended-call"),
+        "dear": CallFactory(
+            cost=0.9, duration=300, message_count=24, ended_reason="silence-timed-out", type="inboundPhoneCall"
+        ),
+    }
+
+    _, listed = _listed(staff_client, "call", params)
+
+    assert listed == {calls[name] for name in expected}
+
+
+def test_the_active_filters_line_names_ranges_and_text(staff_client):
+    CallFactory(cost=0.5)
+
+    response = staff_client.get(
+        "/admin/analytics/call/", {"cost__gte": "0.2", "cost__lte": "1", "ended_reason__icontains": "customer"}
+    )
+
+    content = response.content.decode()
+    assert "Showing calls of ended reason contains “customer” · cost from 0.2 to 1" in content
+
+
+def test_a_range_that_is_not_a_number_is_the_admins_invalid_filter_page(staff_client):
+    response = staff_client.get("/admin/analytics/call/", {"cost__gte": "cheap"})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_a_filtered_call_list_costs_the_same_queries_for_2_or_12_rows(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call = CallFactory(cost=0.5)
+    params = {"bot": call.bot_id, "user": call.user_id, "cost__gte": "0.1", "ended_reason__icontains": "ended"}
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get("/admin/analytics/call/", params)
+            assert response.status_code == 200
+        return len(queries)
+
+    CallFactory(bot=call.bot)
+    first = count()
+    CallFactory.create_batch(10, bot=call.bot)
+    # The unfiltered list's 6 queries, plus one per picked bot or owner for its name.
+    assert (first, count()) == (TestCallAdmin.changelist_queries + 2, TestCallAdmin.changelist_queries + 2)
+
+
+def test_sessions_filter_by_bot_owner_and_interactions(staff_client):
+    few, many = SessionFactory(interactions=1), SessionFactory(interactions=30)
+
+    assert _listed(staff_client, "session", {"bot": many.bot_id})[1] == {many}
+    assert _listed(staff_client, "session", {"user": few.user_id})[1] == {few}
+    assert _listed(staff_client, "session", {"interactions__gte": "10"})[1] == {many}

@@ -215,3 +215,13 @@ def test_the_admin_saves_what_the_api_accepts(staff_client, field, value, stored
     assert getattr(bot, field) == stored
     if field == "language":
         assert 'data-language="pt-BR"' in bot.embed_code
+
+
+def test_bots_filter_by_owner_and_the_page_says_whose(staff_client):
+    mine, theirs = BotFactory(), BotFactory()
+
+    response = staff_client.get("/admin/bots/bot/", {"user": mine.user_id})
+
+    assert list(response.context["cl"].result_list) == [mine]
+    assert theirs not in response.context["cl"].result_list
+    assert f"Showing bots of owner {mine.user.email}" in response.content.decode()

@@ -46,3 +46,15 @@ def test_change_page_shows_text_and_chunk_count(staff_client):
     content = response.content.decode()
     assert "alpha beta" in content
     assert f'href="/admin/bots/bot/{document.bot.pk}/change/">{document.bot.name}</a>' in content
+
+
+def test_documents_filter_by_bot_owner_and_size(staff_client):
+    small, large = DocumentFactory(content="a few words"), DocumentFactory(content="many words " * 500)
+
+    by_owner = staff_client.get("/admin/documents/document/", {"bot__user": large.bot.user_id})
+    assert list(by_owner.context["cl"].result_list) == [large]
+    assert f"Showing documents of owner {large.bot.user.email}" in by_owner.content.decode()
+    by_bot = staff_client.get("/admin/documents/document/", {"bot": small.bot_id})
+    assert list(by_bot.context["cl"].result_list) == [small]
+    by_size = staff_client.get("/admin/documents/document/", {"size__gte": "1000", "word_count__gte": "100"})
+    assert list(by_size.context["cl"].result_list) == [large]
