@@ -43,6 +43,14 @@ class BotAdminForm(forms.ModelForm):
             "activation_scheduled_at",
         )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance.voice if self.instance.pk else None
+        if stored and stored not in dict(self.fields["voice"].choices):
+            # A voice saved before these rules: shown as it is (not silently replaced by the first option), and
+            # refused on save like any voice the API does not know.
+            self.fields["voice"].choices = [*self.fields["voice"].choices, (stored, f"{stored} (not a known voice)")]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         payload = {}

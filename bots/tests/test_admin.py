@@ -196,6 +196,18 @@ def test_the_admin_refuses_what_the_api_refuses(staff_client, client_for, field,
     assert Bot.objects.values().get(pk=bot.pk) == before
 
 
+def test_a_stored_voice_the_api_does_not_know_is_shown_and_must_be_changed(staff_client):
+    bot = BotFactory(voice="not-a-voice")
+
+    page = staff_client.get(f"/admin/bots/bot/{bot.pk}/change/").content.decode()
+    assert '<option value="not-a-voice" selected>not-a-voice (not a known voice)</option>' in page
+
+    response = staff_client.post(f"/admin/bots/bot/{bot.pk}/change/", _change_form(bot, name="Renamed"))
+    assert "voice" in response.context["adminform"].form.errors
+    bot.refresh_from_db()
+    assert bot.name != "Renamed"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "stored"),
     [

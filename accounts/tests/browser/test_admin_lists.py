@@ -1,7 +1,7 @@
-"""The admin's lists fit a 1280 px window (issue 15): every column of users, bots, documents, sessions and calls is
-inside the results box, without a horizontal scroll, and no cell's text is cut. Rows are seeded with long-ish,
-realistic values (emails, bot and file names, VAPI's longer ended reasons), and the filter sidebar is shown (the
-narrower case: staff may fold it away)."""
+"""The admin's lists fit a 1280 px window (issue 15): every column of the users, Clerk tombstones, bots, documents,
+sessions and calls lists is inside the results box, without a horizontal scroll, and no cell's text is cut. Rows
+are seeded with long-ish, realistic values (emails, bot and file names, VAPI's longer ended reasons), and the
+filter sidebar is shown (the narrower case: staff may fold it away)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import DeletedClerkUser
 from accounts.tests.factories import StaffUserFactory, UserFactory
 from analytics.tests.factories import CallFactory, SessionFactory
 from bots.tests.factories import BotFactory
@@ -20,7 +21,14 @@ from documents.tests.factories import DocumentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LISTS = ["accounts/user", "bots/bot", "documents/document", "analytics/session", "analytics/call"]
+LISTS = [
+    "accounts/user",
+    "accounts/deletedclerkuser",
+    "bots/bot",
+    "documents/document",
+    "analytics/session",
+    "analytics/call",
+]
 
 # Every header cell and body cell inside the results box, the box not scrolling, and no cell's content wider than
 # the cell (text cut or overflowing).
@@ -46,6 +54,7 @@ CLIPPED_CELLS = """
 
 def seed() -> None:
     now = timezone.now()
+    DeletedClerkUser.objects.create(id="user_2pQk7Lm9XcVbN3rT8sYw1ZaHfGd")
     owners = [
         UserFactory(
             email="margaret.oconnor-whitfield@northwind-dental.example",
