@@ -3,7 +3,7 @@ from django.template.defaultfilters import filesizeformat
 
 from bots.admin import BotAdmin
 from bots.models import Bot
-from common.admin_filters import RangeFilter, autocomplete_filter
+from common.admin_filters import ContainsFilter, RangeFilter, autocomplete_filter
 from common.admin_tools import BrowserAdmin, change_link, datetime_column
 from documents.models import Document
 
@@ -49,7 +49,8 @@ class DocumentAdmin(BrowserAdmin):
         ("bot", autocomplete_filter("bot")),
         ("bot__user", autocomplete_filter("owner")),
         "status",
-        "type",
+        # Typed, not listed: the list of types would be read from every document on each page.
+        ("type", ContainsFilter),
         ("size", RangeFilter),
         ("pages", RangeFilter),
         ("word_count", RangeFilter),

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 class TestDocumentAdmin(AdminSmoke):
     model = Document
-    changelist_queries = 8
+    # 7 since the type filter is typed: no more SELECT DISTINCT type over every document.
+    changelist_queries = 7
 
     def make(self, **kwargs):
         return DocumentFactory(**kwargs)
@@ -22,6 +23,7 @@ class TestDocumentAdmin(AdminSmoke):
         now = timezone.now()
         return [
             {"type": "text/plain"},
+            {"type__icontains": "TEXT/"},
             {"uploaded_at__gte": today()},
             {"processed_at__isnull": "False"},
             {"uploaded_at__year": str(now.year)},
