@@ -40,6 +40,7 @@ class UserAdmin(DjangoUserAdmin, BrowserAdmin):
     add_form = UserCreationForm
     # What tells users apart at a glance; the Clerk id and the last sign-in are on the user's page.
     list_display = ("email_address", "full_name", "bots_count", "staff", "active", "created")
+    list_display_extra = ("id", "last_login", "updated_at")
     list_filter = ("is_staff", "is_superuser", "is_active", "created_at", "updated_at", "last_login")
     search_fields = ("email", "id", "first_name", "last_name")
     ordering = ("-created_at",)

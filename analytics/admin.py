@@ -59,6 +59,7 @@ class SessionAdmin(_OwnedByBotAdmin):
     # What tells sessions apart at a glance (when, whose, how it went); the session id, end, agent and address are
     # on the session's page.
     list_display = ("started", "bot_and_owner", "state", "duration", "interactions")
+    list_display_extra = ("session_id", "end_time", "ip_address", "country")
     started = datetime_column("start_time", "Started")
     list_filter = (
         ("bot", autocomplete_filter("bot")),
@@ -102,6 +103,7 @@ class CallAdmin(_OwnedByBotAdmin):
     # What tells calls apart at a glance (when, whose, how it ended, how long, how much); the type, message count
     # and VAPI ids are on the call's page.
     list_display = ("created", "bot_and_owner", "status", "ended_reason", "duration_display", "cost_display")
+    list_display_extra = ("vapi_call_id", "type", "message_count", "phone_number", "started_at", "ended_at")
     created = datetime_column("created_at", "Created")
     # Free-text columns (type, endedReason) take typed text, never a list of their distinct values: that list
     # would be read from every row on each page.

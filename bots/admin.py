@@ -77,6 +77,15 @@ class BotAdmin(BrowserAdmin):
     # What tells bots apart at a glance, and the way to their calls; the rest is on the bot's page (its documents,
     # sessions and calls are its related records there).
     list_display = ("name", "owner", "status", "records", "created")
+    list_display_extra = (
+        "uuid",
+        "language",
+        "voice",
+        "rag_enabled",
+        "vapi_assistant_id",
+        "activation_scheduled_at",
+        "activated_at",
+    )
     list_select_related = ("user",)
     list_filter = (
         ("user", autocomplete_filter("owner")),

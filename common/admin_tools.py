@@ -9,6 +9,8 @@
   Ended", with a link that clears them), since a changelist reached through a related-records link names no bot.
 - Filters for large tables are in ``common/admin_filters.py``; ``templates/admin/browser_change_list.html`` and
   ``static/js/admin_browser.js`` add the active-filters line and a button that folds the filter sidebar away.
+- ``BrowserAdmin.list_display_extra``: columns staff may add to a list ("Columns" above it), remembered in their
+  session per list, so that a list fits a window by default and still shows more on demand.
 - ``datetime_column``: a date and time in a list, compact ("2026-12-06 08:05", 2 lines when narrow) where
   Django's own ("Dec. 6, 2026, 8:05 a.m.", never wrapped) takes a sixth of a 1280 px list.
 - ``ReadOnlyAdmin``: records of what happened (calls, sessions, tombstones), viewed, never changed.
@@ -23,12 +25,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import label_for_field, quote
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -39,6 +41,8 @@ from django.utils.http import urlencode
 from common.admin_filters import autocomplete_media, uses_autocomplete
 from common.replica import replica_reads
 
+# The query parameter of the "Columns" form: the extra columns chosen (an empty value marks a submission).
+COLUMNS_PARAM = "_columns"
 # Never exported, not even hashed.
 EXPORT_EXCLUDED_FIELDS = frozenset({"password"})
 # Cells that spreadsheet programs would run as formulas ("CSV injection"): prefixed with a quote.
@@ -184,6 +188,18 @@ class BrowserAdmin(admin.ModelAdmin):
     changelist_defer: tuple[str, ...] = ()
 
     change_list_template = "admin/browser_change_list.html"
+    # Columns staff may add after list_display (appended: the sort links of the others keep their indexes).
+    list_display_extra: tuple[str, ...] = ()
+
+    def _columns_key(self) -> str:
+        return f"admin-columns:{self.opts.label_lower}"
+
+    def chosen_columns(self, request) -> list[str]:
+        stored = request.session.get(self._columns_key(), []) if hasattr(request, "session") else []
+        return [name for name in self.list_display_extra if name in stored]
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), *self.chosen_columns(request))
 
     def get_changelist(self, request, **kwargs):
         return BrowserChangeList
@@ -198,6 +214,25 @@ class BrowserAdmin(admin.ModelAdmin):
         """Changelists are list reads that a read replica may answer (docs/replica.md): the staff user was loaded
         from the primary before this runs (``admin_view``), and the page, rendered here rather than after the view
         returns, reads its rows inside the routing. Actions (POST) read and write the primary."""
+        if request.method == "GET" and COLUMNS_PARAM in request.GET:
+            # The "Columns" form: remembered for this list, then the same list without the form's parameter.
+            chosen = request.GET.getlist(COLUMNS_PARAM)
+            request.session[self._columns_key()] = [name for name in self.list_display_extra if name in chosen]
+            rest = [(name, value) for name, values in request.GET.lists() if name != COLUMNS_PARAM for value in values]
+            return HttpResponseRedirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
+        if self.list_display_extra:
+            chosen = self.chosen_columns(request)
+            extra_context = {
+                **(extra_context or {}),
+                "browser_columns": [
+                    {"name": name, "label": label_for_field(name, self.model, self), "checked": name in chosen}
+                    for name in self.list_display_extra
+                ],
+                "browser_columns_param": COLUMNS_PARAM,
+                "browser_columns_hidden": [
+                    (name, value) for name, values in request.GET.lists() if name != COLUMNS_PARAM for value in values
+                ],
+            }
         response = super().changelist_view(request, extra_context)
         if isinstance(response, TemplateResponse):
             response.render()

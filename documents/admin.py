@@ -44,7 +44,8 @@ class BotWithDocumentsAdmin(BotAdmin):
 class DocumentAdmin(BrowserAdmin):
     # What tells documents apart at a glance; the owner, type, pages, words and processing are on the document's page.
     list_display = ("name", "bot_link", "status", "size_display", "uploaded")
-    list_select_related = ("bot",)
+    list_display_extra = ("owner", "type", "pages", "word_count", "processed_at")
+    list_select_related = ("bot__user",)
     list_filter = (
         ("bot", autocomplete_filter("bot")),
         ("bot__user", autocomplete_filter("owner")),

@@ -115,3 +115,59 @@ def test_tombstones_read_view_not_change(staff_client):
 
     assert "<h1>View deleted Clerk user</h1>" in content
     assert 'name="_save"' not in content
+
+
+# --- Extra columns, chosen by staff ---------------------------------------------------------------------------
+
+
+def _browser_admins_with_extra_columns():
+    from django.contrib import admin
+
+    return [
+        model_admin for model_admin in admin.site._registry.values() if getattr(model_admin, "list_display_extra", ())
+    ]
+
+
+@pytest.mark.parametrize(
+    "model_admin", _browser_admins_with_extra_columns(), ids=lambda model_admin: model_admin.opts.label_lower
+)
+def test_staff_add_extra_columns_at_no_cost_per_row_and_remove_them(staff_client, model_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from accounts.tests import admin_smoke
+    from analytics.tests.test_admin import TestCallAdmin, TestSessionAdmin
+    from bots.tests.test_admin import TestBotAdmin
+    from documents.tests.test_admin import TestDocumentAdmin
+
+    smoke = {
+        "accounts.user": TestUserAdmin,
+        "bots.bot": TestBotAdmin,
+        "documents.document": TestDocumentAdmin,
+        "analytics.session": TestSessionAdmin,
+        "analytics.call": TestCallAdmin,
+    }[model_admin.opts.label_lower]()
+    assert isinstance(smoke, admin_smoke.AdminSmoke)
+    url = reverse(f"admin:{model_admin.opts.app_label}_{model_admin.opts.model_name}_changelist")
+    extras = list(model_admin.list_display_extra)
+
+    chosen = staff_client.get(url, [("_columns", ""), *(("_columns", name) for name in extras), ("o", "1")])
+    assert chosen.status_code == 302
+    assert chosen["Location"] == f"{url}?o=1"  # the list as it was, the choice remembered
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(url)
+            assert response.status_code == 200
+        assert list(response.context["cl"].list_display)[-len(extras) :] == extras
+        return len(queries)
+
+    smoke.make()
+    first = count()
+    for _ in range(5):
+        smoke.make()
+    assert count() == first  # no column loads anything per row
+
+    staff_client.get(url, {"_columns": ""})  # all unchecked
+    assert not set(extras) & set(staff_client.get(url).context["cl"].list_display)

@@ -94,11 +94,14 @@ def page(browser, live_server, settings, sign_in) -> Iterator:
 
 def test_every_column_of_every_list_fits_a_1280_px_window(page, live_server, screenshot):
     # One test for the six lists: the rows are seeded once (seconds, in a suite that must stay short).
+    from bots.models import Bot
+
     problems = {}
-    for path in LISTS:
-        page.goto(f"{live_server.url}/admin/{path}/")
+    # And a filtered list: a picked bot's long name in the sidebar must not widen it.
+    for path in [*LISTS, f"analytics/call/?bot={Bot.objects.order_by('name').first().pk}"]:
+        page.goto(f"{live_server.url}/admin/{path}" if "?" in path else f"{live_server.url}/admin/{path}/")
         page.wait_for_selector("#result_list tbody tr")
-        screenshot(page, f"admin-list-{path.replace('/', '-')}")
+        screenshot(page, "admin-list-" + path.replace("/", "-").replace("?", "-").replace("=", "-"))
         assert page.locator("#changelist-filter").is_visible()  # the narrower layout
         if clipped := page.evaluate(CLIPPED_CELLS):
             problems[path] = clipped
@@ -107,7 +110,7 @@ def test_every_column_of_every_list_fits_a_1280_px_window(page, live_server, scr
     assert page.console_log.errors() == []
 
 
-def test_staff_pick_a_bot_in_the_filter_and_fold_the_filters_away(page, live_server):
+def test_staff_pick_a_bot_in_the_filter_fold_the_filters_away_and_add_a_column(page, live_server, screenshot):
     from bots.models import Bot
 
     bot = Bot.objects.get(name__endswith="receptionist 1")
@@ -128,4 +131,12 @@ def test_staff_pick_a_bot_in_the_filter_and_fold_the_filters_away(page, live_ser
     expect(page.locator("#filters-toggle")).to_have_text("Show filters")
     page.locator("#filters-toggle").click()
     expect(page.locator("#changelist-filter")).to_be_visible()
+
+    page.locator(".browser-columns summary").click()
+    page.get_by_label("Type").check()
+    page.locator(".browser-columns button").click()
+    page.wait_for_url(f"**/admin/analytics/call/?bot={bot.pk}")  # the same list, with the column
+    expect(page.locator("#result_list thead th.column-type")).to_have_text("Type")
+    page.locator(".browser-columns summary").click()
+    screenshot(page, "admin-list-columns")
     assert page.console_log.errors() == []
