@@ -122,10 +122,12 @@ def _assert_no_details(response: httpx.Response, proxy: DatabaseProxy) -> None:
 MODES = {
     # Sync workers, one persistent health-checked connection each (the default).
     "persistent": (["--workers", "2"], {}),
-    # Threaded workers on psycopg's pool; a short pool timeout keeps the outage's requests quick.
+    # Threaded workers on psycopg's pool; a short pool timeout keeps the outage's requests quick. Two connections
+    # at least: a blip kills both, and the first request after it must not wait out psycopg_pool's backoff for
+    # each dead one (config/postgresql/base.py).
     "pool": (
         ["--workers", "1", "--threads", "4", "--worker-class", "gthread"],
-        {"DATABASE_POOL_MAX_SIZE": "4", "DATABASE_POOL_MIN_SIZE": "1", "DATABASE_POOL_TIMEOUT": "2"},
+        {"DATABASE_POOL_MAX_SIZE": "4", "DATABASE_POOL_MIN_SIZE": "2", "DATABASE_POOL_TIMEOUT": "2"},
     ),
 }
 
