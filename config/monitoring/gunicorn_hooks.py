@@ -12,12 +12,21 @@ python:config.monitoring.gunicorn_hooks config.wsgi``)::
   prometheus_client requires: files left by a previous run would be added to the new run's values.
 - ``child_exit``: a worker that exits (``max_requests`` recycling, a timeout) has its live-gauge files removed.
   Its counters and histograms stay in the directory, and keep counting in the totals, as they must.
+- ``when_ready`` and ``pre_fork``, for an application loaded in the master (``preload_app``): the master imports the
+  URLconf and every view once (so that a new worker does not), closes any database connection before a fork (a
+  socket shared by two processes would interleave their queries), and freezes the objects it made out of the
+  garbage collector's reach (``gc.freeze``), so that the collector in a worker does not write to, and copy, the
+  pages it shares with the master. Nothing else at import time is per process: prometheus_client's multiprocess
+  values follow the pid, ``common.ids`` re-seeds after a fork, Python's ``random`` does too, and the Clerk key set,
+  the cache's and the broker's connections are made by a worker's first request that needs them.
 """
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
+import sys
 import traceback
 from typing import Any
 
@@ -119,3 +128,28 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server: Any) -> None:
+    """The master is about to start its workers: with the application preloaded, finish loading it here once."""
+    if not server.cfg.preload_app:
+        return
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf and every view module
+    _close_database_connections()
+    gc.freeze()
+    server.log.info("Application preloaded; workers are forked from it")
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    if server.cfg.preload_app:
+        _close_database_connections()
+
+
+def _close_database_connections() -> None:
+    """The master's connections, if anything opened one (nothing should): closed before a fork, never shared."""
+    if "django.db" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()

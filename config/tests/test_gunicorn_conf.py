@@ -18,6 +18,8 @@ VARIABLES = (
     "GUNICORN_MAX_REQUESTS",
     "GUNICORN_MAX_REQUESTS_JITTER",
     "GUNICORN_ACCESS_LOG",
+    "GUNICORN_PRELOAD",
+    "GUNICORN_CONTROL_SOCKET",
 )
 
 
@@ -36,7 +38,10 @@ def test_defaults(monkeypatch):
     assert 3 <= conf["workers"] <= 12
     assert (conf["worker_class"], conf["threads"]) == ("sync", 1)
     assert (conf["timeout"], conf["graceful_timeout"], conf["keepalive"]) == (30, 30, 5)
-    assert (conf["max_requests"], conf["max_requests_jitter"]) == (1000, 100)
+    assert (conf["max_requests"], conf["max_requests_jitter"]) == (5000, 1000)
+    assert conf["preload_app"] is True
+    assert conf["control_socket_disable"] is True
+    assert {"when_ready", "pre_fork", "on_starting", "child_exit"} <= conf.keys()
     assert (conf["accesslog"], conf["errorlog"]) == ("-", "-")
 
 
@@ -51,6 +56,7 @@ def test_the_environment_sets_every_value(monkeypatch):
         GUNICORN_KEEPALIVE="75",
         GUNICORN_MAX_REQUESTS="0",
         GUNICORN_ACCESS_LOG="",
+        GUNICORN_PRELOAD="false",
     )
 
     assert conf["bind"] == "0.0.0.0:9001"
@@ -58,8 +64,14 @@ def test_the_environment_sets_every_value(monkeypatch):
     assert (conf["timeout"], conf["graceful_timeout"], conf["keepalive"]) == (60, 20, 75)
     assert conf["max_requests"] == 0
     assert conf["accesslog"] is None  # empty: no access log
+    assert conf["preload_app"] is False
 
 
 def test_a_bad_number_stops_the_start_with_its_name(monkeypatch):
     with pytest.raises(SystemExit, match="WEB_CONCURRENCY must be a whole number"):
         load(monkeypatch, WEB_CONCURRENCY="many")
+
+
+def test_a_bad_switch_stops_the_start_with_its_name(monkeypatch):
+    with pytest.raises(SystemExit, match="GUNICORN_PRELOAD must be true or false"):
+        load(monkeypatch, GUNICORN_PRELOAD="sometimes")

@@ -67,6 +67,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory, hung_broker):
         *(sys.executable, "-m", "gunicorn", "config.wsgi"),
         *("--config", "python:config.monitoring.gunicorn_hooks"),
         *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-"),
+        "--preload",  # as gunicorn.conf.py runs it: the workers' metrics must still add up
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
