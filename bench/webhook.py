@@ -6,7 +6,8 @@ or doubled.
 Each call id is reported once, and every ``--duplicate-every``-th one a second time at the same moment (VAPI may
 deliver twice); afterwards the table must hold exactly one row per call id, each with its report's cost. The
 baseline, measured against the same server in the same run, is ``GET /api/health`` (a request and one ``SELECT 1``).
-Target: >= 400 reports/s. The load comes from Debian's ``wrk`` (a C client: on two cores a Python client would
+Target: >= 400 reports/s. Then, against the same server: the widget's status route and script, whose p99 at this
+concurrency must stay <= 50 ms. The load comes from Debian's ``wrk`` (a C client: on two cores a Python client would
 take the CPU the server needs); without it, from an httpx client.
 """
 
@@ -21,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import httpx
@@ -72,6 +74,9 @@ def run_wrk(base: str, path: str, args, *, lua, seconds: int, env: dict | None =
     fields = dict(item.split("=") for item in line.split()[1:])
     result = {key: float(value) for key, value in fields.items()}
     result["rate"] = result["requests"] / result["seconds"]
+    result["p99_ms"] = next(
+        (_milliseconds(line.split()[1]) for line in output.splitlines() if line.strip().startswith("99%")), None
+    )
     result["issued"] = {
         f"wrk-{tid}-{n:07d}"
         for tid, count in (item.split(":") for item in per_thread.split(",") if item)
@@ -80,6 +85,13 @@ def run_wrk(base: str, path: str, args, *, lua, seconds: int, env: dict | None =
     return {
         key: int(value) if key in ("ids", "requests", "non2xx", "errors") else value for key, value in result.items()
     }
+
+
+def _milliseconds(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
 
 
 async def fire(base: str, requests: list[tuple[str, str, bytes | None]], concurrency: int) -> tuple[float, list[int]]:
@@ -138,6 +150,8 @@ def main() -> None:
     connection.close()
 
     port = free_port()
+    # gunicorn's access and error lines go to a file (named at the end), as a platform's collector would take them.
+    log = tempfile.NamedTemporaryFile(prefix="bench-webhook-", suffix=".log", delete=False)  # noqa: SIM115
     env = {
         **os.environ,
         "DATABASE_URL": os.environ["DATABASE_URL"],
@@ -148,6 +162,8 @@ def main() -> None:
         # The baseline asks /api/health thousands of times a second from one address: far past a probe's limit.
         # (Valid webhook deliveries are never counted: the reports need no such setting.)
         "PROBE_RATE_LIMIT": "10000000/min",
+        # The widget's routes from one address, likewise (a visitor's browser asks them a few times a page).
+        "WIDGET_RATE_LIMIT": "10000000/min",
         "LOG_LEVEL": "WARNING",
         "ENV_FILE": "",
     }
@@ -166,6 +182,8 @@ def main() -> None:
         ],
         cwd=ROOT,
         env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -195,6 +213,10 @@ def main() -> None:
             rate, errors, expected = result["rate"], result["non2xx"] + result["errors"], result["ids"]
             issued = result["issued"]
             sent = result["requests"]
+            # The widget's hot routes under the same load: every page view of a customer's site asks both.
+            status = run_wrk(base, f"/api/bots/status/{bot.uuid}", args, lua=None, seconds=args.seconds)
+            script = run_wrk(base, "/js/external-chatbot-voice.js", args, lua=None, seconds=args.seconds)
+            hot = {"status": status, "script": script}
         else:
             tool = "httpx (install Debian's wrk for a lighter client)"
             health = [("GET", "/api/health", None)] * args.calls
@@ -208,6 +230,7 @@ def main() -> None:
                 if n % 10 == 0:
                     reports.append(("POST", "/api/vapi/webhook", body))
             seconds, statuses = asyncio.run(fire(base, reports, args.concurrency))
+            hot = {}
             rate, errors, expected, sent = (
                 len(reports) / seconds,
                 sum(s != 200 for s in statuses),
@@ -217,6 +240,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
     rows = Call.objects.filter(bot=bot).count()
     distinct = Call.objects.filter(bot=bot).values("vapi_call_id").distinct().count()
@@ -225,6 +249,7 @@ def main() -> None:
         for vapi_call_id, cost in Call.objects.filter(bot=bot).values_list("vapi_call_id", "cost")
         if round(0.001 * (int(vapi_call_id.rsplit("-", 1)[1]) % 1000), 4) != round(cost, 4)
     )
+    print(f"gunicorn's log: {log.name}")
     print(f"gunicorn: {args.workers} sync workers; client: {tool}, {args.concurrency} connections on loopback")
     print(f"baseline GET /api/health: {health_rate:.0f} requests/s")
     print(f"end-of-call reports:      {rate:.0f} reports/s ({sent} sent, {errors} errors)")
@@ -235,6 +260,12 @@ def main() -> None:
         print(f"issued but missing: {missing[:10]}")
     print("none lost or doubled:", "yes" if rows == distinct == expected and wrong_cost == 0 and not errors else "NO")
     print("target >= 400/s:", "met" if rate >= 400 else "NOT met")
+    for name, route in hot.items():
+        print(
+            f"{name} route: {route['rate']:.0f} requests/s, p99 {route['p99_ms']:.1f} ms "
+            f"({route['non2xx'] + route['errors']} errors); target p99 <= 50 ms:",
+            "met" if route["p99_ms"] <= 50 and not route["non2xx"] + route["errors"] else "NOT met",
+        )
     Bot.objects.filter(user=user).delete()
     emit(
         "webhook",
@@ -244,6 +275,8 @@ def main() -> None:
         wrong_cost=wrong_cost,
         errors=errors,
         health_per_s=round(health_rate, 1),
+        status_p99_ms=round(hot["status"]["p99_ms"], 2) if hot else None,
+        script_p99_ms=round(hot["script"]["p99_ms"], 2) if hot else None,
     )
 
 
