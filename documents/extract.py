@@ -193,6 +193,11 @@ def open_text(path: str | os.PathLike | BinaryIO, kind: str) -> Iterator[TextStr
         if kind == "pdf":
             yield _pdf_stream(_in_memory_if_small(stream))
             return
+        if kind in ("txt", "md"):
+            # Markdown is readable as it is. Read, decoded and normalised a megabyte at a time: a 50 MB text file
+            # never is one string (nor its several copies) in the worker's memory.
+            yield TextStream(pages=None, texts=_text_parts(stream))
+            return
         if kind == "docx":
             text = _docx_text(stream)
         else:
@@ -205,7 +210,7 @@ def open_text(path: str | os.PathLike | BinaryIO, kind: str) -> Iterator[TextStr
                     text = _csv_text(text)
                 elif kind == "json":
                     text = _json_text(text)
-        text = normalize_text(text)  # txt and md: Markdown is readable as it is
+        text = normalize_text(text)
         yield TextStream(pages=None, texts=iter([text] if text else []))
 
 
@@ -224,18 +229,25 @@ def _binary(source: str | os.PathLike | BinaryIO) -> Iterator[BinaryIO]:
         yield io.BytesIO(source.read())
 
 
+# The largest PDF read whole into memory: beyond, the bytes in memory would be the bulk of the worker's memory (a
+# 50 MB PDF: 50 MB on top of what its pages cost; bench/memory.py), for a tenth of the extraction's time.
+_PDF_IN_MEMORY_BYTES = 16 * 1024 * 1024
+
+
 def _in_memory_if_small(stream: BinaryIO) -> BinaryIO:
-    """A PDF of an upload's size at most (MAX_UPLOAD_MB) as bytes in memory, as pypdf itself reads a PDF given by
-    its path: pypdf reads a file's objects a few bytes at a time, seeking back and forth, and each of those calls
-    on a file (through a storage's File wrapper, too) costs several times one on bytes in memory (a tenth of the
-    whole extraction on bench/ingest.py's PDF). A larger file (imported from elsewhere) is read from its stream."""
+    """A PDF of an upload's size at most (MAX_UPLOAD_MB), and of ``_PDF_IN_MEMORY_BYTES`` at most, as bytes in
+    memory, as pypdf itself reads a PDF given by its path: pypdf reads a file's objects a few bytes at a time,
+    seeking back and forth, and each of those calls on a file (through a storage's File wrapper, too) costs several
+    times one on bytes in memory (a tenth of the whole extraction on bench/ingest.py's PDF). A larger file is read
+    from its stream (a storage's File unwrapped: pypdf's calls then go straight to the buffered file)."""
     if isinstance(stream, io.BytesIO):
         return stream
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     stream.seek(0)
-    if size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-        return stream
+    if size > min(settings.MAX_UPLOAD_MB * 1024 * 1024, _PDF_IN_MEMORY_BYTES):
+        inner = getattr(stream, "file", None)  # django.core.files.File proxies every call to it
+        return inner if isinstance(inner, io.BufferedIOBase) and inner.seekable() else stream
     return io.BytesIO(stream.read())
 
 
@@ -285,6 +297,105 @@ def _normal_spacing(text: str) -> bool:
     )
 
 
+# --- Plain text and Markdown, streamed --------------------------------------------------------------------------
+
+# Bytes read at a time, and about how many characters of text a part holds (it ends at the first paragraph break
+# after that many): a megabyte or two in memory, whatever the file's size.
+_TEXT_READ_BYTES = 128 * 1024
+_TEXT_PART_CHARS = 128 * 1024
+# Legacy (non-UTF-8) encodings are guessed from this much of the file: all of any usual document.
+_LEGACY_SAMPLE_BYTES = 4 * 1024 * 1024
+
+
+def _text_parts(stream: BinaryIO) -> Iterator[str]:
+    """The text of a plain text file as parts of whole paragraphs, about ``_TEXT_PART_CHARS`` each: joined by blank
+    lines they are ``normalize_text(_decode(whole file))``, the text of a file read at once.
+
+    The file is decoded incrementally with the encoding ``_text_encoding`` chose (from its BOM, or a first pass
+    checking that all of it is UTF-8, or a guess from its first megabytes), line breaks made universal as they
+    come. Each block of whole lines is normalised by ``normalize_text`` (its work is per line, but for the blank
+    lines between paragraphs, which are tracked here across blocks). A paragraph with no blank line for a long
+    time (a log file) makes a longer part: parts end only between paragraphs, where the chunker starts a new one."""
+    encoding = _text_encoding(stream)
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    # NULs go before line breaks are made universal, as _decode removes them before normalize_text sees "\r\n".
+    newlines = io.IncrementalNewlineDecoder(None, translate=True)
+    parts: list[str] = []  # normalised paragraphs (and the separators between them) not yet yielded
+    buffered = 0  # their length
+    last_break: tuple[int, int] | None = None  # (index in parts, offset there) of the last paragraph break in them
+    started = False  # some text was read (a separator goes before the next)
+    open_paragraph = False  # the last line read had text: the next line of text continues its paragraph
+    line: list[str] = []  # the last, incomplete line decoded so far
+    final = False
+    while not final:
+        data = stream.read(_TEXT_READ_BYTES)
+        final = not data
+        piece = newlines.decode(decoder.decode(data, final=final).replace("\x00", ""), final=final)
+        if _has_odd_characters(piece):
+            piece = piece.translate(_NORMAL_FORM)  # other line breaks become "\n", controls go
+        cut = len(piece) if final else piece.rfind("\n") + 1
+        if not cut and not final:
+            line.append(piece)  # a long line: joined once it ends
+            continue
+        block = "".join([*line, piece[:cut]])
+        line = [piece[cut:]] if cut < len(piece) else []
+        if not block:
+            continue
+        text = normalize_text(block)
+        if not text:  # blank lines only (or spaces): they end a paragraph
+            open_paragraph = False
+            continue
+        newline = block.find("\n")
+        first_line_blank = not block[: newline if newline >= 0 else len(block)].strip()
+        if started:
+            if open_paragraph and not first_line_blank:
+                parts.append("\n")  # the block's first line continues the paragraph of the previous block's last
+            elif buffered >= _TEXT_PART_CHARS:
+                yield "".join(parts)
+                parts, buffered, last_break = [], 0, None
+            else:
+                parts.append("\n\n")
+                last_break = (len(parts) - 1, 0)
+        parts.append(text)
+        buffered += len(text)
+        started = True
+        if (offset := text.rfind("\n\n")) >= 0:
+            last_break = (len(parts) - 1, offset)
+        last_line = block[block.rfind("\n", 0, len(block) - 1) + 1 :] if block.endswith("\n") else block
+        open_paragraph = bool(last_line.strip())
+        if buffered >= _TEXT_PART_CHARS and open_paragraph and last_break is not None:
+            # Blocks end between lines, mostly inside a paragraph: the paragraphs before its last go now.
+            index, offset = last_break
+            yield "".join([*parts[:index], parts[index][:offset]])
+            rest = parts[index][offset + 2 :]
+            parts = [rest, *parts[index + 1 :]] if rest else parts[index + 1 :]
+            buffered, last_break = sum(map(len, parts)), None
+    if parts:
+        yield "".join(parts)
+
+
+def _text_encoding(stream: BinaryIO) -> str:
+    """``_decode_any``'s choice, without the whole file in memory: a BOM's codec, else UTF-8 when all of the file
+    decodes as UTF-8 (checked a block at a time), else the legacy encoding guessed from its first megabytes."""
+    head = stream.read(4)  # the longest BOM
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    checker = codecs.getincrementaldecoder("utf-8")()
+    data = head
+    try:
+        while data:
+            checker.decode(data)
+            data = stream.read(_TEXT_READ_BYTES)
+        checker.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    stream.seek(0)
+    return _legacy_encoding(stream.read(_LEGACY_SAMPLE_BYTES))
+
+
 # --- PDF ------------------------------------------------------------------------------------------------------
 
 
@@ -305,8 +416,10 @@ def _pdf_stream(stream: BinaryIO) -> TextStream:
         failed = 0
         for number in range(page_count):
             try:
-                # One page object at a time: nothing keeps it once its text is taken.
-                text = normalize_text(reader.pages[number].extract_text() or "")
+                # One page object at a time, and its content streams forgotten once its text is taken.
+                page = reader.pages[number]
+                text = normalize_text(page.extract_text() or "")
+                _pdf_forget_contents(reader, page)
             except Exception:
                 # One odd page (a broken font, a bad stream) should not lose the rest of the document.
                 logger.warning("Could not extract the text of PDF page %d", number + 1, exc_info=True)
@@ -318,6 +431,25 @@ def _pdf_stream(stream: BinaryIO) -> TextStream:
             raise ExtractionError(PDF_DAMAGED)
 
     return TextStream(pages=page_count, texts=pages(), empty_reason=f"{NO_TEXT} (a scanned PDF needs OCR)")
+
+
+def _pdf_forget_contents(reader: Any, page: Any) -> None:
+    """Drop a read page's content streams from pypdf's cache of the objects it has read (``resolved_objects``, kept
+    for the reader's life): they are the bulk of a PDF, and no other page uses them. Resources that pages share
+    (fonts, their character maps) stay cached."""
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    contents = page.raw_get("/Contents") if "/Contents" in page else None
+    references = [contents]
+    if isinstance(contents, IndirectObject):
+        resolved = reader.resolved_objects.get((contents.generation, contents.idnum))
+        if isinstance(resolved, ArrayObject):  # an indirect array of streams
+            references += list(resolved)
+    elif isinstance(contents, ArrayObject):
+        references = list(contents)
+    for reference in references:
+        if isinstance(reference, IndirectObject):
+            reader.resolved_objects.pop((reference.generation, reference.idnum), None)
 
 
 def _pdf_unlock(reader: Any) -> bool:
@@ -532,19 +664,31 @@ def _decode_any(data: bytes, declared: str | None) -> str:
 
 
 def _decode_legacy(data: bytes) -> str:
-    """A single-byte (or legacy multi-byte) encoding. charset-normalizer's best guess for short Western text is
-    often a neighbour (cp1257 for French: "crčme"), so Windows-1252 wins whenever it is among the plausible ones
-    and not clearly worse: it is what a non-UTF-8 text file most likely is."""
+    """A single-byte (or legacy multi-byte) encoding: ``_legacy_match``'s."""
+    best = _legacy_match(data)
+    return data.decode("cp1252", errors="replace") if best is None else str(best)
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """The codec ``_decode_legacy`` would decode data with."""
+    best = _legacy_match(data)
+    return "cp1252" if best is None else best.encoding
+
+
+def _legacy_match(data: bytes) -> Any:
+    """charset-normalizer's match for data that is not UTF-8, or None for Windows-1252. Its best guess for short
+    Western text is often a neighbour (cp1257 for French: "crčme"), so Windows-1252 wins whenever it is among the
+    plausible ones and not clearly worse: it is what a non-UTF-8 text file most likely is."""
     from charset_normalizer import from_bytes
 
     matches = from_bytes(data)
     best = matches.best()
     if best is None:
-        return data.decode("cp1252", errors="replace")
+        return None
     for match in matches:
         if "cp1252" in match.could_be_from_charset and match.chaos <= best.chaos + 0.1 + 1e-9:
-            return data.decode("cp1252", errors="replace")
-    return str(best)
+            return None
+    return best
 
 
 # --- CSV and JSON ---------------------------------------------------------------------------------------------
