@@ -194,7 +194,8 @@ def _pending_since_before(cutoff: datetime.datetime) -> QuerySet[Document]:
 
 def document_process(*, document_id: str) -> None:
     """Extract the stored original's text and index it; FAILED with the reason when the file cannot be read."""
-    document = Document.objects.select_related("bot").filter(pk=document_id).first()
+    # Not the text and chunks of an earlier attempt (megabytes, replaced here).
+    document = Document.objects.select_related("bot").defer("content", "chunks").filter(pk=document_id).first()
     if document is None or document.status != DocumentStatus.PROCESSING:
         return
     kind = _KIND_OF_MEDIA_TYPE.get(document.type)
@@ -211,7 +212,12 @@ def document_process(*, document_id: str) -> None:
         document_fail(document_id=document_id, reason="The stored file is missing")
 
 
+# Chunk rows per INSERT. Small enough that the database starts on a PDF's first pages while the next are read, and
+# that a batch (its chunks and their binary parameter) is a few dozen kilobytes.
 CHUNK_BATCH = 32
+# Characters of a document's text kept in this process before they are sent to the database (a temporary table),
+# while it is read: a few pages of a PDF, one part of a text file.
+TEXT_FLUSH_CHARS = 128 * 1024
 
 
 def _locked_for_indexing(document: Document) -> bool:
@@ -224,10 +230,13 @@ def _locked_for_indexing(document: Document) -> bool:
 
 @transaction.atomic
 def _ingest(document: Document, stream: TextStream) -> bool:
-    """Read, chunk and store a document, page by page. On PostgreSQL each batch of chunks is sent in pipeline
-    mode: the INSERT (and the full-text vectors it computes) runs on the database's core while this one reads the
-    next pages, so storing costs little more than reading (bench/ingest.py measures it). False when the document
-    (or its bot) was deleted meanwhile.
+    """Read, chunk and store a document, page by page (a text file: part by part), in memory that does not grow
+    with the document: each part of its text is chunked as it comes, its chunks are written in batches of
+    ``CHUNK_BATCH`` rows, and the text itself goes to the database a few pages at a time (``_StreamedText``); the
+    ``content`` and ``chunks`` columns are then built by PostgreSQL from what it holds. On PostgreSQL the statements
+    are sent in pipeline mode: the INSERT (and the full-text vectors it computes) runs on the database's core while
+    this one reads the next pages, so storing costs little more than reading (bench/ingest.py measures it; the
+    worker's memory: bench/memory.py). False when the document (or its bot) was deleted meanwhile.
 
     Locks: the bot ``FOR KEY SHARE`` first (``bot_lock``'s order: edits of the bot go on, its delete waits for
     this), then the document. The bot's counters are refreshed by the caller after the commit, not here: an update
@@ -237,43 +246,137 @@ def _ingest(document: Document, stream: TextStream) -> bool:
     DocumentChunk.objects.filter(document=document).delete()
     chunker = Chunker(size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
     config = search_config(document.bot.language)
-    texts: list[str] = []
-    chunks: list[str] = []
-    with _pipeline():
+    position = 0  # of the next chunk
+    with _pipeline() as pipeline:
         _foreign_keys_checked_per_statement(True)
+        text = _StreamedText(document, pipeline)
         batch: list[str] = []
-        for text in stream.texts:
-            texts.append(text)
-            batch += chunker.feed(text)
-            if len(batch) >= CHUNK_BATCH:
-                _insert_chunks(document, batch, first_position=len(chunks), config=config)
-                chunks += batch
-                batch = []
+        for part in stream.texts:
+            text.add(part)
+            batch += chunker.feed(part)
+            while len(batch) >= CHUNK_BATCH:
+                _insert_chunks(document, batch[:CHUNK_BATCH], first_position=position, config=config)
+                pipeline.sent(sum(map(len, batch[:CHUNK_BATCH])))
+                position += CHUNK_BATCH
+                del batch[:CHUNK_BATCH]
         batch += chunker.finish()
-        _insert_chunks(document, batch, first_position=len(chunks), config=config)
+        _insert_chunks(document, batch, first_position=position, config=config)
         _foreign_keys_checked_per_statement(False)
-        chunks += batch
-        text = "\n\n".join(texts)
-        if text:
-            # Sent before the words are counted: the database stores the text while this process counts.
-            _store_text(document, text=text, chunks=chunks, pages=stream.pages)
-            words = word_count(text)
-    if not text:
+        if text.length:
+            text.store(pages=stream.pages)
+    if not text.length:
         raise ExtractionError(stream.empty_reason)  # rolls back: nothing of the document is kept
-    _mark_ready(document, words=words)
+    _mark_ready(document, words=text.words)
     return True
 
 
+class _StreamedText:
+    """A document's text (its parts joined by blank lines, as ``extract`` joins them) written as it is read: hashed
+    and its words counted part by part, the parts sent every ``TEXT_FLUSH_CHARS`` to a temporary table on
+    PostgreSQL (dropped at the end, and at the commit in any case), from which ``store`` writes ``content`` in one
+    statement, and ``chunks`` from the chunk rows written meanwhile: neither the whole text nor the list of chunks
+    is ever in this process. SQLite (the quick start, small files) keeps the parts in memory and joins them."""
+
+    def __init__(self, document: Document, pipeline: _Pipeline) -> None:
+        self.document = document
+        self._pipeline = pipeline
+        self.length = 0
+        self.words = 0
+        self._hash = hashlib.sha256()
+        self._pending: list[str] = []
+        self._pending_chars = 0
+        self._sent = 0  # parts sent to the temporary table
+        self._postgresql = connection.vendor == "postgresql"
+        if self._postgresql:
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS document_text_parts (position integer, part text) "
+                    "ON COMMIT DROP"
+                )
+
+    def add(self, part: str) -> None:
+        if self.length:
+            self._hash.update(b"\n\n")
+            self.length += 2
+        self._hash.update(part.encode())
+        self.length += len(part)
+        self.words += word_count(part)  # whitespace separates the parts: their words are the text's
+        self._pending.append(part)
+        self._pending_chars += len(part)
+        if self._postgresql and self._pending_chars >= TEXT_FLUSH_CHARS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                "INSERT INTO document_text_parts SELECT %s + ordinality, part "
+                "FROM unnest(%b::text[]) WITH ORDINALITY AS parts(part, ordinality)",
+                [self._sent, self._pending],
+            )
+        self._sent += len(self._pending)
+        self._pipeline.sent(self._pending_chars)
+        self._pending, self._pending_chars = [], 0
+
+    def store(self, *, pages: int | None) -> None:
+        """Write ``content``, ``chunks`` (the chunk rows' texts in order), ``pages`` and ``contentHash``."""
+        content_hash = self._hash.hexdigest()
+        if not self._postgresql:
+            chunks = list(
+                DocumentChunk.objects.filter(document=self.document)
+                .order_by("position")
+                .values_list("content", flat=True)
+            )
+            text = "\n\n".join(self._pending)
+            Document.objects.filter(pk=self.document.pk).update(
+                content=text, chunks=chunks, pages=pages, content_hash=content_hash
+            )
+            return
+        self._flush()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                "UPDATE documents SET content = "
+                "(SELECT string_agg(part, E'\\n\\n' ORDER BY position) FROM document_text_parts), "
+                "chunks = (SELECT coalesce(jsonb_agg(content ORDER BY position), '[]') FROM document_chunks "
+                'WHERE "documentId" = %s), pages = %s, "contentHash" = %s WHERE id = %s',
+                [self.document.pk, pages, content_hash, self.document.pk],
+            )
+            cursor.execute("DROP TABLE document_text_parts")
+
+
+# Characters sent in pipeline mode before waiting for the database to catch up (see _Pipeline).
+PIPELINE_SYNC_CHARS = 1024 * 1024
+
+
+class _Pipeline:
+    """The statements of one ingestion in flight. In pipeline mode psycopg keeps each statement's parameters until
+    the database has answered it, and a worker that reads faster than the database indexes (to_tsvector is slow)
+    would be limited only by the sockets' buffers, megabytes each way: every ``PIPELINE_SYNC_CHARS`` sent, it waits
+    for the database to catch up (which it would do at the end anyway)."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self._pipeline = pipeline
+        self._unsynced = 0
+
+    def sent(self, chars: int) -> None:
+        self._unsynced += chars
+        if self._pipeline is not None and self._unsynced >= PIPELINE_SYNC_CHARS:
+            self._pipeline.sync()
+            self._unsynced = 0
+
+
 @contextmanager
-def _pipeline():
+def _pipeline() -> Iterator[_Pipeline]:
     """psycopg 3's pipeline mode on Django's connection (PostgreSQL): statements are sent without waiting for
-    their results; errors surface when the block ends, inside the transaction, which then rolls back."""
+    their results; errors surface when the block ends (or at a sync), inside the transaction, which then rolls
+    back."""
     if connection.vendor != "postgresql":
-        yield
+        yield _Pipeline(None)
         return
     connection.ensure_connection()
-    with connection.connection.pipeline():
-        yield
+    with connection.connection.pipeline() as pipeline:
+        yield _Pipeline(pipeline)
 
 
 def _foreign_keys_checked_per_statement(immediate: bool) -> None:
