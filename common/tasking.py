@@ -32,6 +32,10 @@ at once), and are queued per process, in its memory.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import gc
 import logging
 import os
 import queue
@@ -201,6 +205,28 @@ def start_with_request(**kwargs: Any) -> None:
     if background.running() or settings.TASKS_WITHOUT_BROKER != BACKGROUND or not current_app.conf.task_always_eager:
         return
     background.start(scheduled_jobs(settings.CELERY_BEAT_SCHEDULE))
+
+
+# --- Memory -----------------------------------------------------------------------------------------------------
+
+
+def memory_give_back() -> None:
+    """Return the memory a big task freed to the system. Python frees its objects, but glibc's malloc keeps freed
+    heap pages for the process (its heap grows with many allocations of a few kilobytes to a megabyte, and only
+    its top can shrink), so a worker's pool process would keep the high-water mark of its largest task for its life.
+    ``malloc_trim`` releases the free pages inside the heap too. A no-op where the C library is not glibc."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 # --- The base of the tasks that must survive a database that blinks ------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from bots.models import Bot
-from common.tasking import DatabaseRetryTask
+from common.tasking import DatabaseRetryTask, memory_give_back
 from documents import services
 
 
@@ -13,6 +13,11 @@ class ProcessingTask(DatabaseRetryTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         # A bug or a lost database must not leave the document PROCESSING for ever.
         services.document_fail(document_id=args[0], reason=f"Processing failed unexpectedly ({type(exc).__name__})")
+
+    def after_return(self, status, retval, task_id, args, kwargs, einfo) -> None:
+        # A big document's pages, chunks and parser state are freed by now: the pool process gives the memory back
+        # instead of keeping its largest document's high-water mark for its next tasks.
+        memory_give_back()
 
 
 @shared_task(bind=True, base=ProcessingTask, acks_late=True, time_limit=600, soft_time_limit=570)
