@@ -77,12 +77,20 @@ class Chunker:
         self._parts: list[tuple[int, str]] = []
         self._length = 0
         self._started = False
+        self._resuming = False
 
-    def feed(self, text: str) -> list[str]:
+    def feed(self, text: str, *, paragraph_continues: bool = False) -> list[str]:
+        """``paragraph_continues``: the text's last paragraph goes on in the next part, after a line break that ends
+        a sentence (a very long paragraph fed in parts: extract.UnfinishedPart); the parts then give the chunks of
+        the whole paragraph."""
         done: list[str] = []
-        for separator, piece, kind in _pieces(text, self.size, continuing=self._started):
+        pieces = _pieces(
+            text, self.size, continuing=self._started, resuming=self._resuming, unfinished=paragraph_continues
+        )
+        for separator, piece, kind in pieces:
             self._started = True
             self._add(separator, piece, kind, done)
+        self._resuming = paragraph_continues
         return done
 
     def finish(self) -> list[str]:
@@ -148,18 +156,21 @@ def word_count(text: str) -> int:
     return _WORD.subn("", text)[1]
 
 
-def _pieces(text: str, size: int, *, continuing: bool = False) -> Iterator[tuple[str, str, int]]:
+def _pieces(
+    text: str, size: int, *, continuing: bool = False, resuming: bool = False, unfinished: bool = False
+) -> Iterator[tuple[str, str, int]]:
     """(separator, piece, kind) triples, each piece at most `size` long: whole paragraphs when they fit, else their
     sentences, else a too-long sentence's words, else a too-long word's slices. ``continuing``: the text follows
-    earlier ones, so its first paragraph is separated from them by a blank line."""
+    earlier ones, so its first paragraph is separated from them by a blank line; ``resuming``: its first paragraph
+    goes on with the last one of the earlier text, after a line break; ``unfinished``: its last paragraph goes on
+    in the next text. The paragraph cut so was longer than `size`: its parts are cut into sentences, as it was."""
     first = not continuing
-    for paragraph in _PARAGRAPH_BREAK.split(text):
-        paragraph = paragraph.strip()
-        if not paragraph:
-            continue
-        separator = "" if first else "\n\n"
+    paragraphs = [paragraph for paragraph in (p.strip() for p in _PARAGRAPH_BREAK.split(text)) if paragraph]
+    for number, paragraph in enumerate(paragraphs):
+        resumed = resuming and number == 0
+        separator = "\n" if resumed else "" if first else "\n\n"
         first = False
-        if len(paragraph) <= size:
+        if len(paragraph) <= size and not resumed and not (unfinished and number == len(paragraphs) - 1):
             yield separator, paragraph, _SENTENCES
             continue
         previous_end = 0

@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -165,7 +165,7 @@ def extract(path: str | os.PathLike | BinaryIO, kind: str) -> Extracted:
     """Extract the readable text of a stored original of the given kind (from ``sniff_kind``). A file object is
     read from its start (callers usually sniffed its head first) and left open."""
     with open_text(path, kind) as stream:
-        text = "\n\n".join(stream.texts)
+        text = "".join(joined(stream.texts))
     if not text:
         raise ExtractionError(stream.empty_reason)
     return Extracted(text=text, pages=stream.pages)
@@ -174,12 +174,30 @@ def extract(path: str | os.PathLike | BinaryIO, kind: str) -> Extracted:
 @dataclass
 class TextStream:
     """A file's text piece by piece: ``texts`` yields normalised, non-empty parts in order (a PDF's pages, as they
-    are read; the whole text for the other kinds). Joined by blank lines they are ``extract``'s text. A caller that
-    gets nothing out of ``texts`` should fail with ``empty_reason``."""
+    are read; a text file's paragraphs, a few hundred kilobytes at a time; the whole text for the other kinds).
+    Joined by blank lines (by a line break after an ``UnfinishedPart``: ``joined``) they are ``extract``'s text. A
+    caller that gets nothing out of ``texts`` should fail with ``empty_reason``."""
 
     pages: int | None
     texts: Iterator[str]
     empty_reason: str = NO_TEXT
+
+
+class UnfinishedPart(str):
+    """A part whose last paragraph goes on in the next part, after a line break (not a blank line). A text file's
+    paragraph with no blank line for a long while (a log, a file with one line per paragraph) is cut so, at a line
+    break that ends a sentence (the next line does not start in lowercase), where the chunker would end one too:
+    ``Chunker.feed(part, paragraph_continues=True)`` chunks it as it would the whole paragraph."""
+
+    paragraph_continues = True
+
+
+def joined(parts: Iterable[str]) -> Iterator[str]:
+    """The parts and the separators between them, in order: their concatenation is the text."""
+    separator = ""
+    for part in parts:
+        yield separator + part if separator else part
+        separator = "\n" if isinstance(part, UnfinishedPart) else "\n\n"
 
 
 @contextmanager
@@ -194,8 +212,8 @@ def open_text(path: str | os.PathLike | BinaryIO, kind: str) -> Iterator[TextStr
             yield _pdf_stream(_in_memory_if_small(stream))
             return
         if kind in ("txt", "md"):
-            # Markdown is readable as it is. Read, decoded and normalised a megabyte at a time: a 50 MB text file
-            # never is one string (nor its several copies) in the worker's memory.
+            # Markdown is readable as it is. Read, decoded and normalised 64 K at a time: a 50 MB text file never
+            # is one string (nor its several copies) in the worker's memory.
             yield TextStream(pages=None, texts=_text_parts(stream))
             return
         if kind == "docx":
@@ -300,22 +318,25 @@ def _normal_spacing(text: str) -> bool:
 # --- Plain text and Markdown, streamed --------------------------------------------------------------------------
 
 # Bytes read at a time, and about how many characters of text a part holds (it ends at the first paragraph break
-# after that many): a megabyte or two in memory, whatever the file's size.
-_TEXT_READ_BYTES = 128 * 1024
-_TEXT_PART_CHARS = 128 * 1024
+# after that many): a megabyte or two in memory, whatever the file's size (bench/memory.py).
+_TEXT_READ_BYTES = 64 * 1024
+_TEXT_PART_CHARS = 64 * 1024
 # Legacy (non-UTF-8) encodings are guessed from this much of the file: all of any usual document.
 _LEGACY_SAMPLE_BYTES = 4 * 1024 * 1024
 
 
 def _text_parts(stream: BinaryIO) -> Iterator[str]:
-    """The text of a plain text file as parts of whole paragraphs, about ``_TEXT_PART_CHARS`` each: joined by blank
-    lines they are ``normalize_text(_decode(whole file))``, the text of a file read at once.
+    """The text of a plain text file as parts of about ``_TEXT_PART_CHARS``: joined (``joined``: by blank lines,
+    by a line break after an ``UnfinishedPart``) they are ``normalize_text(_decode(whole file))``, the text of the
+    file read at once.
 
     The file is decoded incrementally with the encoding ``_text_encoding`` chose (from its BOM, or a first pass
     checking that all of it is UTF-8, or a guess from its first megabytes), line breaks made universal as they
     come. Each block of whole lines is normalised by ``normalize_text`` (its work is per line, but for the blank
-    lines between paragraphs, which are tracked here across blocks). A paragraph with no blank line for a long
-    time (a log file) makes a longer part: parts end only between paragraphs, where the chunker starts a new one."""
+    lines between paragraphs, which are tracked here across blocks). Parts end between paragraphs, where the
+    chunker starts a new one; a paragraph longer than a part (no blank line for a long while: a log, one line per
+    paragraph) at a line break before a line that does not start in lowercase (an ``UnfinishedPart``), where the
+    chunker ends a sentence. Only a file with no such line break at all (one endless line) is one part."""
     encoding = _text_encoding(stream)
     stream.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -371,6 +392,19 @@ def _text_parts(stream: BinaryIO) -> Iterator[str]:
             rest = parts[index][offset + 2 :]
             parts = [rest, *parts[index + 1 :]] if rest else parts[index + 1 :]
             buffered, last_break = sum(map(len, parts)), None
+        elif buffered >= max(_TEXT_PART_CHARS, settings.CHUNK_SIZE + 1) and open_paragraph:
+            # All of it one paragraph so far: cut it at its last line break before a line that does not start in
+            # lowercase (a sentence ends there, for the chunker as for us), if it has one. The paragraph is longer
+            # than a chunk: the chunker cuts it into sentences, whole or in parts alike.
+            buffer = "".join(parts)
+            cut = buffer.rfind("\n")
+            while cut > 0 and buffer[cut + 1].islower():
+                cut = buffer.rfind("\n", 0, cut)
+            parts = [buffer]
+            if cut > 0:
+                yield UnfinishedPart(buffer[:cut])
+                parts = [buffer[cut + 1 :]]
+            buffered = len(parts[0])
     if parts:
         yield "".join(parts)
 

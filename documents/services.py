@@ -35,7 +35,16 @@ from common.tasking import enqueue_on_commit
 from documents import tasks
 from documents.chunking import Chunker, chunk_text, word_count
 from documents.crawl import CrawlError, CrawlLimits, Page, crawl
-from documents.extract import KINDS, ExtractionError, TextStream, html_to_text, media_type, normalize_text, open_text
+from documents.extract import (
+    KINDS,
+    ExtractionError,
+    TextStream,
+    UnfinishedPart,
+    html_to_text,
+    media_type,
+    normalize_text,
+    open_text,
+)
 from documents.models import Document, DocumentChunk, DocumentStatus
 from documents.search import search_config
 from documents.uploads import check_upload
@@ -217,7 +226,7 @@ def document_process(*, document_id: str) -> None:
 CHUNK_BATCH = 32
 # Characters of a document's text kept in this process before they are sent to the database (a temporary table),
 # while it is read: a few pages of a PDF, one part of a text file.
-TEXT_FLUSH_CHARS = 128 * 1024
+TEXT_FLUSH_CHARS = 64 * 1024
 
 
 def _locked_for_indexing(document: Document) -> bool:
@@ -253,7 +262,7 @@ def _ingest(document: Document, stream: TextStream) -> bool:
         batch: list[str] = []
         for part in stream.texts:
             text.add(part)
-            batch += chunker.feed(part)
+            batch += chunker.feed(part, paragraph_continues=isinstance(part, UnfinishedPart))
             while len(batch) >= CHUNK_BATCH:
                 _insert_chunks(document, batch[:CHUNK_BATCH], first_position=position, config=config)
                 pipeline.sent(sum(map(len, batch[:CHUNK_BATCH])))
@@ -271,7 +280,7 @@ def _ingest(document: Document, stream: TextStream) -> bool:
 
 
 class _StreamedText:
-    """A document's text (its parts joined by blank lines, as ``extract`` joins them) written as it is read: hashed
+    """A document's text (its parts joined as ``extract.joined`` joins them) written as it is read: hashed
     and its words counted part by part, the parts sent every ``TEXT_FLUSH_CHARS`` to a temporary table on
     PostgreSQL (dropped at the end, and at the commit in any case), from which ``store`` writes ``content`` in one
     statement, and ``chunks`` from the chunk rows written meanwhile: neither the whole text nor the list of chunks
@@ -282,6 +291,7 @@ class _StreamedText:
         self._pipeline = pipeline
         self.length = 0
         self.words = 0
+        self._separator = ""  # between the last part added and the next (extract.joined)
         self._hash = hashlib.sha256()
         self._pending: list[str] = []
         self._pending_chars = 0
@@ -295,9 +305,9 @@ class _StreamedText:
                 )
 
     def add(self, part: str) -> None:
+        separator, self._separator = self._separator, "\n" if isinstance(part, UnfinishedPart) else "\n\n"
         if self.length:
-            self._hash.update(b"\n\n")
-            self.length += 2
+            part = separator + part  # stored with the part: the parts are concatenated at the end
         self._hash.update(part.encode())
         self.length += len(part)
         self.words += word_count(part)  # whitespace separates the parts: their words are the text's
@@ -328,7 +338,7 @@ class _StreamedText:
                 .order_by("position")
                 .values_list("content", flat=True)
             )
-            text = "\n\n".join(self._pending)
+            text = "".join(self._pending)
             Document.objects.filter(pk=self.document.pk).update(
                 content=text, chunks=chunks, pages=pages, content_hash=content_hash
             )
@@ -337,7 +347,7 @@ class _StreamedText:
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
                 "UPDATE documents SET content = "
-                "(SELECT string_agg(part, E'\\n\\n' ORDER BY position) FROM document_text_parts), "
+                "(SELECT string_agg(part, '' ORDER BY position) FROM document_text_parts), "
                 "chunks = (SELECT coalesce(jsonb_agg(content ORDER BY position), '[]') FROM document_chunks "
                 'WHERE "documentId" = %s), pages = %s, "contentHash" = %s WHERE id = %s',
                 [self.document.pk, pages, content_hash, self.document.pk],
@@ -346,7 +356,7 @@ class _StreamedText:
 
 
 # Characters sent in pipeline mode before waiting for the database to catch up (see _Pipeline).
-PIPELINE_SYNC_CHARS = 1024 * 1024
+PIPELINE_SYNC_CHARS = 512 * 1024
 
 
 class _Pipeline:
