@@ -60,9 +60,10 @@ def _wrapped(text: str, width: int = 78) -> list[str]:
     return lines
 
 
-def text_file(size: int) -> Path:
-    """Plain text like a book's: paragraphs of wrapped lines, separated by blank lines, UTF-8 with some accents."""
-    path = CACHE / f"book-{size // MB}mb.txt"
+def text_file(size: int, layout: str = "book") -> Path:
+    """Plain text like a book's, UTF-8 with some accents: paragraphs of wrapped lines separated by blank lines
+    ("book"), or one line per paragraph and no blank line ("lines": a word processor's plain-text export)."""
+    path = CACHE / f"{layout}-{size // MB}mb.txt"
     if path.exists():
         return path
     rng = random.Random(16)
@@ -74,7 +75,7 @@ def text_file(size: int) -> Path:
             paragraph = " ".join(_sentences(rng, rng.randint(2, 9)))
             if number % 7 == 0:
                 paragraph += f" Le café numéro {number} ouvre à huit heures."
-            block = "\n".join(_wrapped(paragraph)) + "\n\n"
+            block = "\n".join(_wrapped(paragraph)) + "\n\n" if layout == "book" else paragraph + "\n"
             out.write(block)
             written += len(block.encode())
     path.with_suffix(".tmp").rename(path)
@@ -183,11 +184,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="10 MB files instead of 50 MB")
     parser.add_argument("--runs", type=int, default=1, help="measurements of each file (the worst is reported)")
+    parser.add_argument(
+        "--layout",
+        choices=["book", "lines"],
+        default="book",
+        help="the text file's: blank lines between paragraphs, or one line per paragraph",
+    )
     args = parser.parse_args()
     size = (10 if args.quick else 50) * MB
     CACHE.mkdir(exist_ok=True)
     started = time.perf_counter()
-    files = {"text": text_file(size), "pdf": pdf_file(size)}
+    files = {"text": text_file(size, args.layout), "pdf": pdf_file(size)}
     print(
         f"files ready in {time.perf_counter() - started:.1f} s: "
         + ", ".join(f"{path.name} {path.stat().st_size / MB:.1f} MB" for path in files.values())
