@@ -21,6 +21,8 @@ def quickstart_server(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DEBUG": "true"}
     migrated = manage("migrate", "--noinput", **env)
     assert migrated.returncode == 0, migrated.stderr
+    # A clean start: no warning about the PostgreSQL-only covering indexes (models.W040), or any other.
+    assert "WARNINGS" not in migrated.stderr + migrated.stdout, migrated.stderr
 
     port = free_port()
     with serving(
@@ -42,6 +44,18 @@ def test_serves_admin_login_health_and_static_files_on_sqlite(quickstart_server)
     css = quickstart_server.get("/static/admin/css/base.css")
     assert css.status_code == 200
     assert "text/css" in css.headers["content-type"]
+
+
+def test_the_demo_data_set_is_made_on_sqlite_and_made_again_the_same(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DEBUG": "true", "MEDIA_ROOT": str(tmp_path)}
+    assert manage("migrate", "--noinput", "-v", "0", **env).returncode == 0
+
+    first, second = manage("seed_demo", **env), manage("seed_demo", **env)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert "calls" in first.stdout
+    assert "Sign in at http://127.0.0.1:8000/sign-in as demo@example.com" in first.stdout
 
 
 def test_every_route_works_on_sqlite(tmp_path):
