@@ -1,3 +1,4 @@
+import io
 import os
 import stat
 
@@ -67,3 +68,31 @@ def test_an_existing_user_by_id(dev_keys, capsys, user, api_client):
 def test_an_unknown_id_that_is_no_email(dev_keys):
     with pytest.raises(CommandError, match="not an email address"):
         call_command("dev_token", "user_nobody")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+GREEN, RED = "\x1b[32;1m", "\x1b[31;1m"  # Django's SUCCESS and ERROR styles
+
+
+def test_on_a_terminal_its_messages_are_successes_on_stdout(dev_keys):
+    out, err = Terminal(), Terminal()
+
+    call_command("dev_token", "ada@example.com", stdout=out, stderr=err, force_color=True)
+
+    assert f"{GREEN}Token for ada@example.com" in out.getvalue()
+    assert err.getvalue() == ""
+
+
+def test_read_by_a_program_its_stdout_is_the_token_alone_and_nothing_is_red(dev_keys):
+    out, err = io.StringIO(), Terminal()
+
+    call_command("dev_token", "ada@example.com", stdout=out, stderr=err, force_color=True)
+
+    assert out.getvalue().count("\n") == 1
+    assert out.getvalue().startswith("ey")
+    assert f"{GREEN}Token for ada@example.com" in err.getvalue()
+    assert RED not in err.getvalue()

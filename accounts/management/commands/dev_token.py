@@ -70,7 +70,8 @@ class Command(BaseCommand):
         if settings.CLERK_JWT_KEY or settings.CLERK_JWKS_URL:
             self.stderr.write(
                 "Note: CLERK_JWT_KEY or CLERK_JWKS_URL is set, so the server verifies tokens with that key and "
-                "will refuse this one. Unset them to use the development key."
+                "will refuse this one. Unset them to use the development key.",
+                style_func=self.style.WARNING,
             )
         account = self._user(user)
         if password:
@@ -88,8 +89,15 @@ class Command(BaseCommand):
         if settings.CLERK_AUTHORIZED_PARTIES:
             claims["azp"] = settings.CLERK_AUTHORIZED_PARTIES[0]
         token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": DEV_KEY_ID})
-        self.stderr.write(f"Token for {account.email} ({account.pk}), valid {minutes} minutes:")
+        self._say(f"Token for {account.email} ({account.pk}), valid {minutes} minutes:")
         self.stdout.write(token)
+
+    def _say(self, message: str) -> None:
+        """A success line. On a terminal, in stdout with the success style; when stdout is read by a program
+        (``TOKEN=$(manage.py dev_token …)``) it must hold the token alone, so the line goes to stderr, in the same
+        style: Django's default style for stderr is the error style, and nothing here is an error."""
+        stream = self.stdout if self.stdout.isatty() else self.stderr
+        stream.write(message, style_func=self.style.SUCCESS)
 
     def _user(self, identifier: str) -> User:
         existing = User.objects.filter(pk=identifier).first() or User.objects.filter(email=identifier).first()
@@ -114,4 +122,4 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         account.set_password(first)
         account.save(update_fields=["password"])
-        self.stderr.write(f"Password set: sign in at /sign-in as {account.email}.")
+        self._say(f"Password set: sign in at /sign-in as {account.email}.")
