@@ -18,10 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
-from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -200,6 +200,13 @@ _UNAVAILABLE_PAGE = (
 )
 
 
+_SERVER_ERROR_PAGE = (
+    '<!doctype html><html lang="en"><head><title>Server Error (500)</title></head><body>'
+    "<h1>Server Error (500)</h1><p>Something went wrong. Please try again in a moment.</p>"
+    '<p><a href="/">Home page</a></p></body></html>'
+)
+
+
 _REFUSED_PAGE = (
     '<!doctype html><html lang="en"><head><title>{phrase} ({status})</title></head><body>'
     "<h1>{phrase} ({status})</h1><p>{message}</p><p>Go back and try again.</p>"
@@ -227,8 +234,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
         # check reads the form): the caller's mistake, with its status, not a server error.
         return refused_page(exc.status_code, exc.message)
     if isinstance(exc, OperationalError | InterfaceError):
-        response = HttpResponse(_UNAVAILABLE_PAGE, status=503)
-        for name, value in _database_unavailable_headers().items():
+        headers = _database_unavailable_headers()
+        page = _layout_page("503.html", {"retry_after": int(headers["Retry-After"])}, fallback=_UNAVAILABLE_PAGE)
+        response = HttpResponse(page, status=503)
+        for name, value in headers.items():
             response[name] = value
         return response
-    return html_server_error(request)
+    return HttpResponse(_layout_page("500.html", {}, fallback=_SERVER_ERROR_PAGE), status=500)
+
+
+def _layout_page(template: str, context: dict[str, Any], *, fallback: str) -> str:
+    """An error page in the product's layout, rendered without a request: no context processor runs, so nothing
+    reads the session or the user (from a database that may be what failed). If even that fails (a template or
+    static-files manifest problem), the bare page: an error page must not raise."""
+    try:
+        return loader.get_template(template).render(context)
+    except Exception:
+        logger.exception("The %s page could not be rendered; sent the bare page instead", template)
+        return fallback
