@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -35,7 +37,34 @@ if ENV_FILE and Path(ENV_FILE).is_file():
 DATABASE_URL_CONFIGURED = "DATABASE_URL" in os.environ
 DEBUG = env.bool("DEBUG", default=not DATABASE_URL_CONFIGURED)
 
+# Management commands that sign nothing and serve nothing: operations on the database and files. Run as
+# ``manage.py <one of these>`` with DEBUG off and no SECRET_KEY, they get a random key of their own, so nothing
+# they could sign would be valid anywhere else. Every other process (gunicorn, Celery, runserver, check, shell…)
+# still refuses to start without SECRET_KEY.
+COMMANDS_WITHOUT_SIGNING = frozenset(
+    {
+        "migrate",
+        "showmigrations",
+        "prepare_database",
+        "backup_database",
+        "restore_database",
+        "sync_calls",
+        "seed_demo",
+        "createsuperuser",
+        "changepassword",
+        "axes_reset_username",
+        "collectstatic",
+    }
+)
+
+
+def _running_command_without_signing() -> bool:
+    return Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in COMMANDS_WITHOUT_SIGNING
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and not DEBUG and _running_command_without_signing():
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -99,3 +99,15 @@ def test_a_rate_limit_that_is_not_a_rate_is_refused():
 
     assert result.returncode != 0
     assert "The anonymous rate limit '120 per minute' is not <count>/<period>" in result.stderr
+
+
+def test_database_commands_need_no_secret_key(tmp_path):
+    """Operations on the database sign nothing: with DEBUG off they run without SECRET_KEY (a throwaway key of
+    their own), while serving and every other command still refuse (above)."""
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    listed = manage("showmigrations", "bots", **database)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "[ ] 0001_initial" in listed.stdout
+    assert manage("check", **database).returncode != 0
