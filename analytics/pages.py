@@ -33,6 +33,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views import View
 from django_htmx.http import push_url
 
@@ -113,7 +114,7 @@ def _chart_data(series: list[dict[str, Any]]) -> dict[str, Any]:
     """``selectors.daily_series`` as the charts' arrays (a day without calls: 0, its average duration unknown)."""
     return {
         "dates": [row["date"].isoformat() for row in series],
-        "labels": [f"{row['date']:%b} {row['date'].day}" for row in series],
+        "labels": [date_format(row["date"], "MONTH_DAY_FORMAT") for row in series],
         "calls": [row["count"] for row in series],
         "cost": [round(row["total_cost"], 4) for row in series],
         "duration": [None if row["avg_duration"] is None else round(row["avg_duration"], 1) for row in series],

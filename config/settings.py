@@ -264,6 +264,8 @@ AXES_VERBOSE = False
 # --- Internationalisation -------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
+# One date format across the product, "6 Dec 2026, 14:05" (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

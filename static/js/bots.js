@@ -123,11 +123,21 @@
     if (summary) summary.focus();
   }
 
+  // The product's one date format (config/formats/en/formats.py: "6 Dec 2026, 14:05"), in the viewer's zone.
+  // Django's month abbreviations, not the locale's (en-GB writes "Sept").
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const twoDigits = (number) => String(number).padStart(2, "0");
+
+  function formatDateTime(date) {
+    return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}, ` +
+      `${twoDigits(date.getHours())}:${twoDigits(date.getMinutes())}`;
+  }
+
   function showLocalTimes(root) {
     for (const element of root.querySelectorAll("time[data-local-time]")) {
       const date = new Date(element.getAttribute("datetime"));
       if (Number.isNaN(date.getTime())) continue;
-      element.textContent = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      element.textContent = formatDateTime(date);
       element.title = element.getAttribute("datetime");
       element.removeAttribute("data-local-time");
     }
