@@ -66,6 +66,19 @@
     if (bar) bar.hidden = true;
   });
 
+  // --- Wide tables: the "Scroll sideways" hint ([data-scroll-hint], just before a .table-wrap) shows while its
+  // table is wider than its box: on load, when the window changes size, and when htmx swaps in a new table. ----
+  function updateScrollHints() {
+    for (const hint of document.querySelectorAll("[data-scroll-hint]")) {
+      const box = hint.nextElementSibling;
+      if (box) hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", updateScrollHints);
+  document.addEventListener("htmx:afterSettle", updateScrollHints);
+  window.addEventListener("resize", updateScrollHints);
+  if (document.readyState !== "loading") updateScrollHints();
+
   // --- htmx's history snapshot: kept for Back before a swap that pushes a URL, and parsed back then. An inline
   // style attribute in it (Chart.js sizes its canvases with them) would be refused by the Content-Security-Policy
   // at that point, and reported: the snapshot is taken without them, and they are put back (through the CSSOM,

@@ -219,6 +219,17 @@ def test_readable_at_375_px(live_server, phone, sign_in, screenshot, user, seede
     assert all(0 < chart["width"] <= PHONE_VIEWPORT["width"] and chart["height"] > 100 for chart in charts.values())
     assert no_horizontal_overflow(page)
     screenshot(page, "analytics-375", full_page=True)
+    # The header keeps one row, and who is signed in.
+    assert page.locator(".site-header .header-row").bounding_box()["height"] < 70
+    expect(page.locator(".account-email")).to_be_visible()
+    expect(page.locator(".account-email")).to_contain_text(user.email)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # The per-bot table says it scrolls, and the keyboard can scroll it.
+    by_bot = page.get_by_role("region", name="Calls per bot, scrolls sideways")
+    expect(page.locator("#bots-scroll-hint")).to_be_visible()
+    by_bot.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
 
     page.get_by_label("Status", exact=True).select_option("ended")
     expect(page.locator("#call-log")).to_contain_text("of 26")

@@ -4,6 +4,7 @@ overflow. Processing runs in the upload request here (the test settings run task
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -85,6 +86,15 @@ def test_upload_search_and_delete_on_the_bot_page(context, live_server, sign_in,
     page.set_viewport_size(PHONE_VIEWPORT)
     page.locator("#knowledge").scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # It says so, is a labelled region the keyboard can scroll, and each row's actions stay in view.
+    expect(page.locator("#documents-scroll-hint")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile(r"^Documents of .*, scrolls sideways$"))).to_have_attribute(
+        "tabindex", "0"
+    )
+    delete = page.get_by_role("button", name=re.compile(r"^Delete ")).first
+    box = delete.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE_VIEWPORT["width"]
     screenshot(page, "knowledge-375", full_page=True)
 
     assert page.console_log.errors() == []
