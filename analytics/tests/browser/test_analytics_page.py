@@ -1,7 +1,8 @@
 """The analytics pages in headless Chromium against the live server: the viewer's zone added to the URL, the three
 charts drawn by Chart.js, the range links, the call-log filters and pages swapped by htmx with the address bar
 kept in step (back included), a call's conversation and recording, and no horizontal overflow at 375 px.
-Screenshots: artifacts/browser/analytics.png (the README's), analytics-375.png, call-detail.png."""
+Screenshots: artifacts/browser/analytics.png (the README's, over manage.py seed_demo's data), analytics-calls.png,
+analytics-375.png, call-detail.png."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import datetime
 import re
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import User
 from analytics.models import CallStatus
 from analytics.tests.factories import CallFactory, SessionFactory
 from bots.tests.factories import BotFactory
+from config.demo import DEMO_USER_ID
 from config.tests.browser import PHONE_VIEWPORT, VIEWPORT, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -142,7 +146,7 @@ def test_the_analytics_page(live_server, desktop, sign_in, screenshot, user, see
     bots = page.locator("section[aria-labelledby=bots-heading] tbody tr")
     expect(bots).to_have_count(2)
     expect(bots.first).to_contain_text("Front desk")
-    screenshot(page, "analytics", full_page=True)
+    screenshot(page, "analytics-calls", full_page=True)
 
     # The call logs: 20 of 27, then page 2 by htmx (the address bar follows, the charts stay).
     expect(call_rows(page)).to_have_count(20)
@@ -181,6 +185,23 @@ def test_the_analytics_page(live_server, desktop, sign_in, screenshot, user, see
     expect(page.get_by_role("link", name="Last 7 days")).to_have_attribute("aria-current", "page")
     assert {chart["points"] for chart in drawn_charts(page).values()} == {8}
 
+    assert page.console_log.errors() == []
+
+
+def test_the_readme_screenshot_over_the_demo_data(live_server, desktop, sign_in, screenshot, settings, tmp_path):
+    """docs/screenshots/analytics.png is this test's artifacts/browser/analytics.png: the quick start's demo data
+    (``bash scripts/run --demo``), as a new user sees it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo")
+    sign_in(desktop, User.objects.get(pk=DEMO_USER_ID))
+    page = new_page(desktop)
+    page.goto(f"{live_server.url}/dashboard/analytics")
+    page.wait_for_url(re.compile(r"tz=Asia%2FTokyo"))
+
+    charts = drawn_charts(page)
+    assert all(chart["sum"] > 0 for chart in charts.values())
+    expect(page.locator("section[aria-labelledby=bots-heading] tbody tr")).to_have_count(6)
+    screenshot(page, "analytics", full_page=True)
     assert page.console_log.errors() == []
 
 
