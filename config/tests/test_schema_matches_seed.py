@@ -150,7 +150,8 @@ ADDED_COLUMNS: dict[str, set[str]] = {
     # change detection on re-crawls (contentHash).
     "documents": {"status", "error", "sourceUrl", "contentHash", "processingStartedAt", "processingAttempts"},
     "sessions": {"country"},
-    "calls": set(),
+    # VAPI's conversation (artifact.messages) and raw analysis, beside the count the original kept (nullable JSON).
+    "calls": {"messages", "analysis"},
 }
 
 CASES = [(table, column) for table, columns in SEED.items() for column in columns]
