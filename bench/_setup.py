@@ -55,3 +55,28 @@ def emit(bench: str, **figures) -> None:
     import json
 
     print(json.dumps({"bench": bench, **figures}, sort_keys=False))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_server(base: str, seconds: float = 20) -> None:
+    """Until ``base`` answers ``/api/health`` (any status): the server has started."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base}/api/health", timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no server at {base} after {seconds:.0f} s") from None
+            time.sleep(0.1)

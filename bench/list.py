@@ -20,10 +20,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import httpx
-from _setup import ROOT, emit, setup
+from _setup import ROOT, emit, free_port, setup, wait_for_server
 
 USER_ID = "user_list_bench"
 KEY_ID = "bench-key"
@@ -103,7 +102,7 @@ def main() -> None:
         headers={"kid": KEY_ID},
     )
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "list_site",
@@ -134,7 +133,7 @@ def main() -> None:
     rates: dict[str, list[float]] = {name: [] for name in targets}
     p99s: dict[str, list[float]] = {name: [] for name in targets}
     try:
-        _wait_for(base)
+        wait_for_server(base)
         for name, (url, bearer) in targets.items():  # each answers the same rows, signed in
             headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
             body = httpx.get(url, headers=headers, timeout=10)
@@ -181,24 +180,6 @@ def main() -> None:
         drf_rps=round(statistics.median(rates["drf"]), 1),
         rounds=args.rounds,
     )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(base: str) -> None:
-    for _ in range(200):
-        try:
-            httpx.get(f"{base}/api/health", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import setup
+from _setup import emit, setup
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voicebot_mem_bench")
 CACHE = Path(tempfile.gettempdir()) / "voicebot-bench-memory"
@@ -246,17 +246,13 @@ def main() -> None:
     def worst(kind: str, key: str) -> float:
         return max(result[key] for result in results[kind])
 
-    print(
-        json.dumps(
-            {
-                "bench": "memory",
-                "text_peak_mb": worst("text", "peak_mb"),
-                "pdf_peak_mb": worst("pdf", "peak_mb"),
-                "baseline_mb": baseline["peak_mb"],
-                "text_after_mb": worst("text", "after_mb"),
-                "pdf_after_mb": worst("pdf", "after_mb"),
-            }
-        )
+    emit(
+        "memory",
+        text_peak_mb=worst("text", "peak_mb"),
+        pdf_peak_mb=worst("pdf", "peak_mb"),
+        baseline_mb=baseline["peak_mb"],
+        text_after_mb=worst("text", "after_mb"),
+        pdf_after_mb=worst("pdf", "after_mb"),
     )
 
 

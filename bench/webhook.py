@@ -19,22 +19,15 @@ import json
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import httpx
-from _setup import ROOT, emit, setup
+from _setup import ROOT, emit, free_port, setup, wait_for_server
 
 SECRET = "bench-webhook-secret"  # noqa: S105 (a throwaway value for this run)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def report(call_id: str, assistant_id: str, n: int) -> bytes:
@@ -187,12 +180,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/api/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_for_server(base)
         if shutil.which("wrk"):
             tool = "wrk (2 threads)"
             run_wrk(base, "/api/health", args, lua=None, seconds=3)  # warm every worker and connection
