@@ -221,7 +221,7 @@ class StatusView(PublicView):
         },
     )
     def get(self, request: Request, uuid: str) -> Response:
-        bot = selectors.bot_get_public(uuid=uuid)
+        bot = selectors.bot_status_public(uuid=uuid)
         # The widget's hot route: one query, unless a first activation is due (then it has run, or been queued).
         if services.bot_activate_if_due(bot=bot):
             bot = selectors.bot_refresh(bot=bot)
