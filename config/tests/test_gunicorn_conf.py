@@ -38,7 +38,7 @@ def test_defaults(monkeypatch):
     assert 3 <= conf["workers"] <= 12
     assert (conf["worker_class"], conf["threads"]) == ("sync", 1)
     assert (conf["timeout"], conf["graceful_timeout"], conf["keepalive"]) == (30, 30, 5)
-    assert (conf["max_requests"], conf["max_requests_jitter"]) == (5000, 1000)
+    assert (conf["max_requests"], conf["max_requests_jitter"]) == (20000, 5000)
     assert conf["preload_app"] is True
     assert conf["control_socket_disable"] is True
     assert {"when_ready", "pre_fork", "on_starting", "child_exit"} <= conf.keys()
