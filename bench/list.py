@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import logging
 import os
 import statistics
 import subprocess
@@ -61,6 +62,7 @@ def main() -> None:
     if args.quick:
         args.rounds, args.seconds = 3, 3
     setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is not the bench's output
 
     import jwt
     from cryptography.hazmat.primitives import serialization
