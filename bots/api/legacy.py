@@ -166,7 +166,7 @@ class CreateView(OwnerView):
     )
     @replica_reads
     def get(self, request: Request) -> Response:
-        bots = selectors.bot_list(user=self.owner)
+        bots = BotSummarySerializer.rows_for(selectors.bot_list(user=self.owner))
         return Response({"success": True, "bots": BotSummarySerializer(bots, many=True).data})
 
 
@@ -185,7 +185,7 @@ class ListView(OwnerView):
     )
     @replica_reads
     def get(self, request: Request) -> Response:
-        bots = BotOutputSerializer(selectors.bot_list(user=self.owner), many=True).data
+        bots = BotOutputSerializer(BotOutputSerializer.rows_for(selectors.bot_list(user=self.owner)), many=True).data
         return Response({"success": True, "count": len(bots), "bots": bots})
 
 
@@ -303,7 +303,8 @@ class AdminActivateView(OwnerBotsView):
     )
     @replica_reads
     def get(self, request: Request) -> Response:
-        bots = BotActivationSummarySerializer(selectors.bot_list(user=self.owner), many=True).data
+        rows = BotActivationSummarySerializer.rows_for(selectors.bot_list(user=self.owner))
+        bots = BotActivationSummarySerializer(rows, many=True).data
         return Response({"success": True, "bots": bots, "totalBots": len(bots)})
 
     @extend_schema(

@@ -178,8 +178,11 @@ class BotViewSet(
     @extend_schema(responses={200: BotDetailSerializer(many=True), 404: OpenApiResponse(description="Invalid page")})
     @replica_reads
     def list(self, request: Request, *args, **kwargs) -> Response:
-        # DRF's list, declared replica-safe: a read replica may answer it (docs/replica.md).
-        return super().list(request, *args, **kwargs)
+        """DRF's list (filters, then a page), declared replica-safe (docs/replica.md), its rows read as
+        ``values()`` dicts: no model instance for each of up to 200 bots (``FastOutputMixin.rows_for``)."""
+        queryset = BotDetailSerializer.rows_for(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(BotDetailSerializer(page, many=True).data)
 
     @extend_schema(request=BotInputSerializer, responses={201: _envelope("BotCreatedResponse", BotDetailSerializer())})
     def create(self, request: Request, *args, **kwargs) -> Response:

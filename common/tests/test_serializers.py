@@ -94,6 +94,26 @@ def test_the_bot_serializers_write_what_drf_writes(serializer_class):
     assert [dict(item) for item in fast] == [drf_output(serializer_class(bot), bot) for bot in rows]
 
 
+@pytest.mark.parametrize(
+    "serializer_class",
+    [BotOutputSerializer, BotDetailSerializer, BotSummarySerializer, BotActivationSummarySerializer],
+)
+def test_values_rows_write_what_drf_writes_for_the_model_rows(serializer_class):
+    rows = bots()
+    queryset = Bot.objects.filter(pk__in=[bot.pk for bot in rows]).order_by("created_at", "pk")
+    values = serializer_class.rows_for(queryset)
+    assert all(isinstance(row, dict) for row in values)  # no model instances built
+    with timezone.override("Asia/Kolkata"):
+        assert [dict(item) for item in serializer_class(values, many=True).data] == [
+            drf_output(serializer_class(bot), bot) for bot in queryset
+        ]
+
+
+def test_a_serializer_with_a_field_beyond_the_columns_keeps_model_rows():
+    queryset = Bot.objects.all()
+    assert EveryKind.rows_for(queryset) is queryset
+
+
 def test_a_row_that_is_not_a_model_instance_goes_through_drf():
     row = {
         "uuid": "u-1",
