@@ -89,23 +89,14 @@ def test_external_ids_status_and_timestamps_are_read_only(staff_client):
 
     response = staff_client.post(
         f"/admin/bots/bot/{bot.pk}/change/",
-        {
-            "uuid": "forged",
-            "vapi_assistant_id": "forged",
-            "created_at": "2001-01-01 00:00:00",
-            "name": "Renamed",
-            "status": "FAILED",
-            "welcome_message": bot.welcome_message,
-            "system_prompt": bot.system_prompt,
-            "language": bot.language,
-            "voice": bot.voice,
-            "position": bot.position,
-            "theme": bot.theme,
-            "activation_scheduled_at_0": "2026-01-01",
-            "activation_scheduled_at_1": "00:00:00",
-            "documents-TOTAL_FORMS": "0",
-            "documents-INITIAL_FORMS": "0",
-        },
+        _change_form(
+            bot,
+            uuid="forged",
+            vapi_assistant_id="forged",
+            created_at="2001-01-01 00:00:00",
+            name="Renamed",
+            status="FAILED",
+        ),
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
