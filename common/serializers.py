@@ -71,6 +71,10 @@ def _converter(field: serializers.Field, zone: datetime.tzinfo | None) -> Conver
 _MISSING = object()
 
 
+def _missing(instance: Any) -> Any:
+    return _MISSING
+
+
 def _plain_columns(model: type) -> set[str]:
     return {
         field.attname for field in model._meta.concrete_fields if not field.is_relation and field.attname == field.name
@@ -84,7 +88,9 @@ class FastOutputMixin:
     Rows may also be the dicts of ``queryset.values()`` (``rows_for``): no model instance is built for them, which
     on a list of 200 bots is the next largest cost after DRF's own field loop."""
 
-    _output_plan: list[tuple[str, Callable[[Any], Any] | None, Converter, serializers.Field]] | None = None
+    # Per serializer instance: (name, read, convert, field) for model rows and for values() rows. ``read`` gives
+    # the column's value, or _MISSING for a field DRF must read itself.
+    _plans: dict[bool, list[tuple[str, Callable[[Any], Any], Converter, serializers.Field]]] | None = None
 
     @classmethod
     def rows_for(cls, queryset):
@@ -96,45 +102,34 @@ class FastOutputMixin:
             return queryset
         return queryset.values(*dict.fromkeys(attrs[0] for attrs in sources))
 
-    def _plan(self) -> list[tuple[str, Callable[[Any], Any] | None, Converter, serializers.Field]]:
-        if self._output_plan is None:
+    def _plan(self, rows: bool) -> list[tuple[str, Callable[[Any], Any], Converter, serializers.Field]]:
+        if self._plans is None:
             plain = _plain_columns(self.Meta.model)
             zone = timezone.get_current_timezone() if settings.USE_TZ else None
-            plan = []
+            self._plans = {True: [], False: []}
             for field in self._readable_fields:
                 attrs = field.source_attrs
-                getter = attrgetter(attrs[0]) if len(attrs) == 1 and attrs[0] in plain else None
-                plan.append((field.field_name, getter, _converter(field, zone), field))
-            self._output_plan = plan
-        return self._output_plan
+                column = attrs[0] if len(attrs) == 1 and attrs[0] in plain else None
+                convert = _converter(field, zone)
+                model_read = attrgetter(column) if column else _missing
+                row_read = (lambda row, key=column: row.get(key, _MISSING)) if column else _missing
+                self._plans[False].append((field.field_name, model_read, convert, field))
+                self._plans[True].append((field.field_name, row_read, convert, field))
+        return self._plans[rows]
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        if isinstance(instance, dict):
-            return self._row_representation(instance)
-        if not isinstance(instance, self.Meta.model):
+        """A model row reads its plain columns as attributes, a ``values()`` row by key (a missing key as DRF
+        reads a mapping: a read-only field whose key is missing is left out); any other field through DRF's own
+        ``get_attribute``. Anything else (another object) goes to DRF whole."""
+        rows = isinstance(instance, dict)
+        if not rows and not isinstance(instance, self.Meta.model):
             return super().to_representation(instance)
         result: dict[str, Any] = {}
-        for name, getter, convert, field in self._plan():
-            if getter is not None:
-                attribute = check = getter(instance)
-            else:
-                try:
-                    attribute = field.get_attribute(instance)
-                except SkipField:
-                    continue
-                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            result[name] = None if check is None else convert(attribute)
-        return result
-
-    def _row_representation(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A ``values()`` row: each plain column read by its key; a missing key, or any other field, as DRF
-        reads a mapping (``field.get_attribute``: a read-only field whose key is missing is left out)."""
-        result: dict[str, Any] = {}
-        for name, getter, convert, field in self._plan():
-            attribute = row.get(field.source_attrs[0], _MISSING) if getter is not None else _MISSING
+        for name, read, convert, field in self._plan(rows):
+            attribute = read(instance)
             if attribute is _MISSING:
                 try:
-                    attribute = field.get_attribute(row)
+                    attribute = field.get_attribute(instance)
                 except SkipField:
                     continue
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute

@@ -229,20 +229,13 @@ class LegacyCreateInputSerializer(serializers.Serializer):
     )
 
 
-class LegacyCreatedBotSerializer(serializers.ModelSerializer):
-    """The bot in the answer of the legacy ``POST /api/bots/create``."""
+class LegacyCreatedBotSerializer(BotOutputSerializer):
+    """The bot in the answer of the legacy ``POST /api/bots/create``: the long form's fields it has, and where its
+    files are stored."""
 
-    status = LowerCaseChoiceField(BotStatus)
-    embedCode = serializers.CharField(source="embed_code")
-    activationScheduledAt = serializers.DateTimeField(source="activation_scheduled_at")
-    documentsProcessed = serializers.IntegerField(source="documents_processed")
-    ragEnabled = serializers.BooleanField(source="rag_enabled")
-    vapiAssistantId = serializers.CharField(source="vapi_assistant_id", allow_null=True, help_text="Null until active.")
-    localFilesStored = serializers.IntegerField(source="local_files_stored")
     localStoragePath = serializers.CharField(source="local_storage_path", allow_null=True)
 
-    class Meta:
-        model = Bot
+    class Meta(BotOutputSerializer.Meta):
         fields = (
             "uuid",
             "name",
