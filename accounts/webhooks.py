@@ -24,7 +24,7 @@ from accounts.clerk_api import profile_from_user_json
 from accounts.models import USER_ID
 from accounts.services import UserDeleted, user_delete_from_clerk, user_sync_from_clerk
 from common.errors import ServiceError, UnavailableError
-from common.inputs import load_json, read_body
+from common.inputs import load_json, machine_field, read_body
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +38,18 @@ def _user_id(data: Any) -> str:
     return user_id
 
 
-def _lenient(help_text: str) -> serializers.JSONField:
-    # Read when it has the type Clerk gives it; anything else is "not said" (accounts.clerk_api).
-    return serializers.JSONField(required=False, help_text=help_text)
-
-
 class ClerkUserDataInputSerializer(serializers.Serializer):
     """A user event's ``data``: the Clerk user (what the view reads of it; Clerk sends more, and adds fields)."""
 
     id = serializers.RegexField(
         rf"^{USER_ID.pattern}$", help_text="The Clerk user id (a user event without one is a 400)."
     )
-    primary_email_address_id = _lenient("Which of email_addresses is the primary one.")
-    email_addresses = _lenient('[{"id": …, "email_address": …}, …]')
-    first_name = _lenient("Text.")
-    last_name = _lenient("Text.")
-    image_url = _lenient("An https URL.")
-    updated_at = _lenient("Milliseconds since 1970: later events win, older ones are ignored.")
+    primary_email_address_id = machine_field("Which of email_addresses is the primary one.")
+    email_addresses = machine_field('[{"id": …, "email_address": …}, …]')
+    first_name = machine_field("Text.")
+    last_name = machine_field("Text.")
+    image_url = machine_field("An https URL.")
+    updated_at = machine_field("Milliseconds since 1970: later events win, older ones are ignored.")
 
 
 class ClerkEventInputSerializer(serializers.Serializer):

@@ -272,3 +272,9 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+def machine_field(help_text: str) -> serializers.JSONField:
+    """A field of a machine's message (VAPI's, Clerk's) as the schema documents it: any JSON, optional. The
+    handler reads it leniently: a value of another type than ``help_text`` describes counts as "not said"."""
+    return serializers.JSONField(required=False, help_text=help_text)

@@ -3,6 +3,7 @@ from urllib.parse import quote
 from rest_framework import serializers
 
 from bots.api.serializers import LowerCaseChoiceField, TextField
+from common.inputs import machine_field
 from documents.models import Document, DocumentStatus
 
 
@@ -83,17 +84,16 @@ class SearchHitOutputSerializer(serializers.Serializer):
 # --- VAPI's knowledge-base request (what the view reads of it; VAPI sends more) ----------------------------------
 
 
-def _read(help_text: str) -> serializers.JSONField:
-    # Any JSON: a value of another type than the one described is read as "not said" (a machine's message).
-    return serializers.JSONField(required=False, help_text=help_text)
-
-
 class KnowledgeBaseMessageSerializer(serializers.Serializer):
-    type = _read('"knowledge-base-request"; any other type gets no documents.')
-    call = _read("The call: its assistantId names the bot's assistant.")
-    assistant = _read("The assistant: its id, or our bot's uuid in metadata.botUuid, when the call names none.")
-    messagesOpenAIFormatted = _read('The conversation: the last {"role": "user", "content": "…"} is the question.')
-    messages = _read('The conversation in VAPI\'s form ({"role": "user", "message": "…"}), when the other is absent.')
+    type = machine_field('"knowledge-base-request"; any other type gets no documents.')
+    call = machine_field("The call: its assistantId names the bot's assistant.")
+    assistant = machine_field("The assistant: its id, or our bot's uuid in metadata.botUuid, when the call names none.")
+    messagesOpenAIFormatted = machine_field(
+        'The conversation: the last {"role": "user", "content": "…"} is the question.'
+    )
+    messages = machine_field(
+        'The conversation in VAPI\'s form ({"role": "user", "message": "…"}), when the other is absent.'
+    )
 
 
 class KnowledgeBaseRequestSerializer(serializers.Serializer):
