@@ -148,6 +148,16 @@ CONVERSATION_ROLES = frozenset({"user", "bot", "assistant"})
 _MESSAGE_NUMBER_KEYS = ("time", "endTime", "secondsFromStart", "duration")
 
 
+def _plain_number(value: Any) -> bool:
+    """A JSON number any reader can take: a finite float, or an integer within 64 bits (a 400-digit integer is
+    valid JSON, and would overflow math.isfinite and every client's integers)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, float) and math.isfinite(value)
+
+
 def _conversation(messages: Any) -> list[dict[str, Any]] | None:
     """VAPI's ``artifact.messages`` as we keep them: what the caller and the bot said, as ``{role, message, time,
     endTime, secondsFromStart, duration}`` (the keys the original frontend and our call page read). Redacted by
@@ -168,7 +178,7 @@ def _conversation(messages: Any) -> list[dict[str, Any]] | None:
         entry: dict[str, Any] = {"role": item["role"], "message": text[:MAX_MESSAGE_CHARS]}
         for key in _MESSAGE_NUMBER_KEYS:
             value = item.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            if _plain_number(value):
                 entry[key] = value
         kept.append(entry)
     return kept

@@ -163,6 +163,17 @@ def test_a_long_conversation_is_kept_bounded(client, bot, settings):
     assert call.summary == "long"
 
 
+def test_absurd_timings_in_the_conversation_are_dropped_not_a_500(client, bot):
+    body = json.dumps(end_of_call_report()).replace('"message": "Hello!"', '"message": "Hello!", "time": 1' + "0" * 400)
+    body = body.replace('"message": "At nine."', '"message": "At nine.", "secondsFromStart": 2.5, "endTime": true')
+
+    assert deliver(client, body).status_code == 200
+
+    messages = Call.objects.get().messages
+    assert messages[0] == {"role": "bot", "message": "Hello!"}
+    assert messages[2] == {"role": "bot", "message": "At nine.", "secondsFromStart": 2.5}
+
+
 @pytest.mark.parametrize("analysis", ["a string", [1], {}, {"summary": "s", "deep": json.loads("[" * 40 + "]" * 40)}])
 def test_an_unstorable_analysis_is_dropped_not_a_500(client, bot, analysis):
     body = end_of_call_report()
