@@ -137,8 +137,7 @@ def when_ready(server: Any) -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf and every view module
-    _close_database_connections()
-    gc.freeze()
+    gc.freeze()  # (connections are closed before each fork: pre_fork)
     server.log.info("Application preloaded; workers are forked from it")
 
 
