@@ -16,7 +16,7 @@ from rest_framework import serializers
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
 from common.inputs import StrictBooleanField, TextField, URLTextField
-from common.serializers import FastOutputMixin
+from common.serializers import FastListSerializer, FastOutputMixin
 
 LANGUAGE_CODE = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Enter a language code such as en, es or pt-BR.")
 
@@ -38,6 +38,8 @@ class HttpSchemeValidator(RegexValidator):
 
 class LowerCaseChoiceField(serializers.ChoiceField):
     """A TextChoices enum stored upper case (LEFT) and sent lower case (left); either case is accepted."""
+
+    context_free_output = True  # its output reads the value alone (common.serializers.FastOutputMixin)
 
     def __init__(self, enum, **kwargs) -> None:
         self.enum = enum
@@ -154,6 +156,7 @@ class BotOutputSerializer(FastOutputMixin, serializers.ModelSerializer):
             "activatedAt",
         )
         read_only_fields = fields
+        list_serializer_class = FastListSerializer
 
 
 class BotActivationSummarySerializer(BotOutputSerializer):
@@ -208,6 +211,7 @@ class BotSummarySerializer(FastOutputMixin, serializers.ModelSerializer):
             "activationScheduledAt",
         )
         read_only_fields = fields
+        list_serializer_class = FastListSerializer
 
 
 # --- The legacy routes' bodies -------------------------------------------------------------------------------------
