@@ -135,3 +135,35 @@ def test_an_out_of_range_datetime_fails_as_in_drf():
     bot.created_at = datetime.datetime.max.replace(tzinfo=datetime.UTC)
     with timezone.override("Asia/Tokyo"), pytest.raises(serializers.ValidationError):
         BotOutputSerializer(bot).data  # noqa: B018
+
+
+def test_a_shared_plan_follows_the_time_zone():
+    """The bot serializers share one plan per class and time zone: each zone writes its own times."""
+    rows = bots()
+    for zone in ("UTC", "Asia/Kolkata", "UTC", "America/St_Johns"):
+        with timezone.override(zone):
+            assert [dict(item) for item in BotOutputSerializer(rows, many=True).data] == [
+                drf_output(BotOutputSerializer(bot), bot) for bot in rows
+            ]
+
+
+def test_a_shared_plan_keeps_no_request_alive():
+    """A plan shared by the process is planned on a serializer of its own: the first request's serializer, its
+    rows and its context are not kept for the life of the process."""
+    import gc
+    import weakref
+
+    class Request:
+        pass
+
+    class Fresh(BotSummarySerializer):  # a class no other test has planned yet
+        class Meta(BotSummarySerializer.Meta):
+            pass
+
+    request = Request()
+    serializer = Fresh(bots(), many=True, context={"request": request})
+    assert len(serializer.data) == 3
+    gone = weakref.ref(request)
+    del request, serializer
+    gc.collect()
+    assert gone() is None
