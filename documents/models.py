@@ -86,8 +86,10 @@ class DocumentChunk(models.Model):
     falls back to substring matching."""
 
     id = models.BigAutoField(primary_key=True)
+    # No index of its own: the unique (document, position) index serves every lookup by document, and one index
+    # fewer is one write fewer per chunk (issue 16: 1.7 ms of a 534-chunk ingestion, and its disk).
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="search_chunks", db_column="documentId"
+        Document, on_delete=models.CASCADE, related_name="search_chunks", db_column="documentId", db_index=False
     )
     bot = models.ForeignKey("bots.Bot", on_delete=models.CASCADE, related_name="search_chunks", db_column="botId")
     position = models.IntegerField(help_text="Order of the chunk in its document, from 0.")
