@@ -1,23 +1,34 @@
 """Ingestion of a 200-page PDF: our whole processing pipeline against raw pypdf text extraction, same run.
 
-    python bench/ingest.py [--pages 200] [--rounds 31]
+    python bench/ingest.py [--pages 200] [--rounds 31] [--load N] [--quick]
 
 Our pipeline = what the processing task does to a stored upload: open it through the storage API, extract the
 text page by page, normalise it, cut it into chunks, store content and chunks, write the chunk rows and their
 full-text vectors (PostgreSQL), recount the bot's documents. The baseline = ``PdfReader(path)`` and
 ``page.extract_text()`` for every page, nothing else. Target: median ratio <= 1.2.
+
+``--load N`` runs N busy processes (a Python loop each, as another program on the machine would be) for the whole
+measurement: "under load" defined by the bench itself, the same from run to run. With one, a core is taken; with
+one per core, the machine is saturated and every process gets its share of CPU time, so the ratio tends to the
+ratio of CPU time used: the database's work (the full-text vectors above all) no longer runs beside the reading.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from _setup import emit, setup
+
+
+def _busy() -> None:
+    while True:
+        pass
 
 
 def main() -> None:
@@ -27,6 +38,7 @@ def main() -> None:
     # 850 ms): many interleaved rounds, and the median of their ratios, for a figure that holds from run to run.
     parser.add_argument("--rounds", type=int, default=31)
     parser.add_argument("--quick", action="store_true", help="11 rounds: the same median ratio, wider spread")
+    parser.add_argument("--load", type=int, default=0, help="busy processes running meanwhile (see above)")
     args = parser.parse_args()
     if args.quick:
         args.rounds = 11
@@ -89,6 +101,10 @@ def main() -> None:
         return len(chunks)
 
     baseline(), check(pipeline(stored_upload())), extraction_stage()  # warm up imports and caches
+    # Started after Django and the database connection: forked, they hold neither open.
+    load = [multiprocessing.get_context("fork").Process(target=_busy, daemon=True) for _ in range(args.load)]
+    for process in load:
+        process.start()
 
     def timed(step, *args) -> float:
         gc.collect()
@@ -112,10 +128,12 @@ def main() -> None:
         ratios.append(ours[-1] / raw[-1])
         stage_ratios.append(stage[-1] / raw[-1])
         chunk_count = check(document)
+    for process in load:
+        process.kill()
     Document.objects.filter(bot=bot).delete()
     default_storage.delete(path)
 
-    print(f"PDF: {args.pages} pages, {len(pdf) / 1e6:.2f} MB; chunks per run: {chunk_count}")
+    print(f"PDF: {args.pages} pages, {len(pdf) / 1e6:.2f} MB; chunks per run: {chunk_count}; load: {args.load} busy")
     print(f"raw pypdf extraction: median {statistics.median(raw) * 1000:.0f} ms")
     print(
         f"our extraction stage: median {statistics.median(stage) * 1000:.0f} ms, "
@@ -136,6 +154,7 @@ def main() -> None:
         extraction_ratio=round(statistics.median(stage_ratios), 3),
         pages=args.pages,
         rounds=args.rounds,
+        load=args.load,
     )
 
 
