@@ -357,6 +357,15 @@ CHUNK_SIZE = env.int("CHUNK_SIZE", default=1000)
 CHUNK_OVERLAP = env.int("CHUNK_OVERLAP", default=150)
 # Chunks handed to VAPI's model per knowledge-base request.
 KNOWLEDGE_BASE_TOP_K = env.int("KNOWLEDGE_BASE_TOP_K", default=5)
+# Sentence vectors of the chunks, searched with full-text search (documents/vectors.py, documents/search.py).
+# Off: full-text search alone, no vectors computed.
+EMBEDDINGS_ENABLED = env.bool("EMBEDDINGS_ENABLED", default=True)
+# Bot languages (ISO 639-1, "pt" covers "pt-BR") the embedding model reads; "*" for a multilingual model. Bots in
+# other languages keep full-text search in their own language.
+EMBEDDING_LANGUAGES = tuple(code.strip().lower() for code in env.list("EMBEDDING_LANGUAGES", default=["en"]))
+# Memory for the bots' vector matrices kept by each web process (least recently used go first): 20,000 chunks of
+# 384 dimensions take 30 MB.
+VECTOR_CACHE_MB = env.int("VECTOR_CACHE_MB", default=256)
 # Website crawls (ragSourceType URL).
 CRAWL_MAX_PAGES = env.int("CRAWL_MAX_PAGES", default=50)
 CRAWL_MAX_DEPTH = env.int("CRAWL_MAX_DEPTH", default=2)

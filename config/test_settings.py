@@ -36,3 +36,6 @@ TASKS_WITHOUT_BROKER = "inline"
 # The suite sends thousands of anonymous requests from 127.0.0.1 into one cache (emptied before each test, see
 # conftest.py): rates no test reaches by accident. The rate limit tests set their own.
 RATE_LIMITS = dict.fromkeys(RATE_LIMITS, "100000/min")  # noqa: F405
+# No sentence vectors unless a test asks for them (documents/tests/test_vectors.py, test_hybrid_search.py): every
+# document processed would load the embedding model and compute its vectors inside the request.
+EMBEDDINGS_ENABLED = False

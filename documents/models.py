@@ -53,6 +53,15 @@ class Document(models.Model):
     processing_attempts = models.IntegerField(
         default=0, db_default=0, db_column="processingAttempts", help_text="Times a worker claimed it."
     )
+    # Sentence vectors of its chunks (documents.vectors): which model made them, and when the last chunk got its
+    # vector. Both empty while they are being computed (full-text search answers meanwhile), and again whenever the
+    # chunks are replaced.
+    embedding_model = models.CharField(
+        max_length=200, null=True, blank=True, db_column="embeddingModel", help_text="Model of its chunks' vectors."
+    )
+    embedded_at = models.DateTimeField(
+        null=True, blank=True, db_column="embeddedAt", help_text="When every chunk had its vector."
+    )
 
     class Meta:
         db_table = "documents"
@@ -95,6 +104,8 @@ class DocumentChunk(models.Model):
     position = models.IntegerField(help_text="Order of the chunk in its document, from 0.")
     content = models.TextField()
     search_vector = SearchVectorField(null=True, db_column="searchVector")
+    # The chunk's sentence vector: little-endian float32, unit length (documents.vectors). Empty until computed.
+    embedding = models.BinaryField(null=True, blank=True)
 
     class Meta:
         db_table = "document_chunks"

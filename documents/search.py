@@ -9,6 +9,15 @@ of a big knowledge base contains stays fast (bench/search.py: 200,000 chunks).
 
 On SQLite (the quick start) there is no full-text search: chunks containing any of the words are scored by the
 share of the words they contain.
+
+With sentence vectors (issue 17, ``documents.vectors``), the answer is a fusion of two ranked lists: the chunks
+nearest to the question's meaning (exact cosine over every chunk of the bot), and the chunks that contain all of its
+words (full-text search's AND list only: the OR fallback ranks chunks by shared common words and, given an equal
+vote, made the fusion worse than vectors alone). Reciprocal rank fusion, ``1 / (k + rank)`` from each list, the
+full-text list weighted by ``FTS_WEIGHT``; both constants were chosen on a development set (bench/retrieval.py,
+bench/data/django_faq_dev.json), not on the set the targets are measured on. A bot without vectors (its language is
+not the model's, the engine's weights are missing, its documents are still being embedded) gets full-text search
+alone, as before.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from django.db import connection, connections, router
 from django.db.models import Q
 
 from bots.models import Bot
+from documents import vectors
 from documents.models import DocumentChunk
 
 # ISO 639-1 codes of a bot's language -> PostgreSQL's built-in text search configurations.
@@ -75,6 +85,13 @@ def query_terms(text: str) -> list[str]:
     return list(seen)[:MAX_TERMS]
 
 
+# Fusion (see the module's docstring): chosen on the development set.
+RRF_K = 60
+FTS_WEIGHT = 1.0
+# Nearest chunks, and chunks with all the words, that take part in the fusion.
+FUSION_CANDIDATES = 50
+
+
 @dataclass(frozen=True)
 class Hit:
     chunk_id: int
@@ -83,6 +100,8 @@ class Hit:
     position: int
     content: str
     score: float
+    fts_score: float | None = None  # full-text rank (0..1), None when the chunk is not in full-text's list
+    vector_score: float | None = None  # cosine similarity to the question, None without vectors
 
 
 def search_chunks(*, bot: Bot, query: str, limit: int = 5) -> list[Hit]:
@@ -90,18 +109,65 @@ def search_chunks(*, bot: Bot, query: str, limit: int = 5) -> list[Hit]:
     terms = query_terms(query)
     if not terms or limit <= 0:
         return []
+    try:
+        nearest = vectors.nearest(bot=bot, query=query, limit=max(FUSION_CANDIDATES, limit))
+    except vectors.VectorsUnavailable:
+        nearest = []
+    if nearest:
+        return _fused(bot, terms, nearest, limit)
     rows = _ranked(bot, terms, limit) if connection.vendor == "postgresql" else _substring(bot, terms, limit)
+    return [_hit(row, score=float(row["score"]), fts_score=float(row["score"])) for row in rows]
+
+
+def _hit(row: dict, *, score: float, fts_score: float | None = None, vector_score: float | None = None) -> Hit:
+    return Hit(
+        chunk_id=row["id"],
+        document_id=row["document_id"],
+        document_name=row["document__name"],
+        position=row["position"],
+        content=row["content"],
+        score=score,
+        fts_score=fts_score,
+        vector_score=vector_score,
+    )
+
+
+def _all_words(bot: Bot, terms: list[str], limit: int) -> list[dict]:
+    """Full-text search's list of chunks that contain every word, best first (SQLite: every word as a substring)."""
+    if connection.vendor == "postgresql":
+        any_term = " | ".join(terms)
+        return _best(bot, search_config(bot.language), " & ".join(terms), any_term, limit)
+    return [row for row in _substring(bot, terms, limit) if row["score"] == 1]
+
+
+def _fused(bot: Bot, terms: list[str], nearest: list[tuple[int, float]], limit: int) -> list[Hit]:
+    """Reciprocal rank fusion of the nearest chunks and full-text search's all-words list; the score (0..1) is the
+    fused one over the most a chunk first in both lists could have."""
+    lexical = _all_words(bot, terms, FUSION_CANDIDATES)
+    fused: dict[int, float] = {}
+    for rank, (chunk_id, _) in enumerate(nearest, start=1):
+        fused[chunk_id] = 1 / (RRF_K + rank)
+    for rank, row in enumerate(lexical, start=1):
+        fused[row["id"]] = fused.get(row["id"], 0.0) + FTS_WEIGHT / (RRF_K + rank)
+    similarity = dict(nearest)
+    rows = {row["id"]: row for row in lexical}
+    # A few more than asked for: a chunk deleted since the bot's vectors were cached is no longer there to read.
+    best = sorted(fused, key=lambda chunk_id: (-fused[chunk_id], chunk_id))[: limit + 5]
+    missing = [chunk_id for chunk_id in best if chunk_id not in rows]
+    if missing:
+        for row in DocumentChunk.objects.filter(bot=bot, id__in=missing).values(*_FIELDS):
+            rows[row["id"]] = row
+    top = (1 + FTS_WEIGHT) / (RRF_K + 1)
     return [
-        Hit(
-            chunk_id=row["id"],
-            document_id=row["document_id"],
-            document_name=row["document__name"],
-            position=row["position"],
-            content=row["content"],
-            score=float(row["score"]),
+        _hit(
+            rows[chunk_id],
+            score=fused[chunk_id] / top,
+            fts_score=float(rows[chunk_id]["score"]) if "score" in rows[chunk_id] else None,
+            vector_score=similarity.get(chunk_id),
         )
-        for row in rows
-    ]
+        for chunk_id in best
+        if chunk_id in rows
+    ][:limit]
 
 
 _FIELDS = ("id", "document_id", "document__name", "position", "content")

@@ -32,7 +32,7 @@ from bots.models import Bot, RagSourceType
 from bots.services import bot_create, bot_lock, bot_lock_shared
 from common.errors import NotFoundError, ServiceError
 from common.tasking import enqueue_on_commit
-from documents import tasks
+from documents import tasks, vectors
 from documents.chunking import Chunker, chunk_text, word_count
 from documents.crawl import CrawlError, CrawlLimits, Page, crawl
 from documents.extract import (
@@ -447,9 +447,17 @@ def _store_text(document: Document, *, text: str, chunks: list[str], pages: int 
 
 
 def _mark_ready(document: Document, *, words: int) -> None:
+    """READY with new chunks: their sentence vectors are computed after the commit (documents.vectors); the mark of
+    the old ones goes now."""
     Document.objects.filter(pk=document.pk).update(
-        word_count=words, status=DocumentStatus.READY, error=None, processed_at=Now()
+        word_count=words,
+        status=DocumentStatus.READY,
+        error=None,
+        processed_at=Now(),
+        embedding_model=None,
+        embedded_at=None,
     )
+    vectors.embed_on_commit(document.pk)
 
 
 def document_fail(*, document_id: str, reason: str) -> None:

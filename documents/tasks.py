@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from bots.models import Bot
 from common.tasking import DatabaseRetryTask, memory_give_back
-from documents import services
+from documents import services, vectors
+
+logger = logging.getLogger(__name__)
 
 
 class ProcessingTask(DatabaseRetryTask):
@@ -42,6 +46,22 @@ def reindex_bot(bot_id: str) -> str:
     if bot is not None:
         services.bot_reindex(bot=bot)
     return "done"
+
+
+class EmbeddingTask(DatabaseRetryTask):
+    def after_return(self, status, retval, task_id, args, kwargs, einfo) -> None:
+        memory_give_back()  # the engine's batches are freed: the pool process gives the memory back
+
+
+@shared_task(base=EmbeddingTask, acks_late=True, time_limit=1800, soft_time_limit=1770)
+def embed_document(document_id: str, force: bool = False) -> str:
+    """The sentence vectors of a READY document's chunks (documents.vectors). Without the engine's weights it does
+    nothing and says so: full-text search answers meanwhile."""
+    try:
+        return vectors.document_embed(document_id=document_id, force=force)
+    except vectors.VectorsUnavailable as exc:
+        logger.warning("Document %s: no sentence vectors (%s); full-text search answers for it", document_id, exc)
+        return "embeddings unavailable"
 
 
 @shared_task

@@ -16,6 +16,11 @@ class DocumentOutputSerializer(serializers.ModelSerializer):
     sourceUrl = serializers.CharField(source="source_url", allow_null=True)
     uploadedAt = serializers.DateTimeField(source="uploaded_at")
     processedAt = serializers.DateTimeField(source="processed_at", allow_null=True)
+    embeddedAt = serializers.DateTimeField(
+        source="embedded_at",
+        allow_null=True,
+        help_text="When its chunks got their sentence vectors; null while full-text search answers for it alone.",
+    )
     downloadUrl = serializers.SerializerMethodField()
 
     class Meta:
@@ -33,6 +38,7 @@ class DocumentOutputSerializer(serializers.ModelSerializer):
             "sourceUrl",
             "uploadedAt",
             "processedAt",
+            "embeddedAt",
             "downloadUrl",
         )
         read_only_fields = fields
@@ -72,7 +78,13 @@ class SearchHitOutputSerializer(serializers.Serializer):
     """A chunk the retrieval tester found, best first."""
 
     content = serializers.CharField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="The fused score (0..1) that orders the hits.")
+    ftsScore = serializers.FloatField(
+        allow_null=True, help_text="Full-text rank (0..1); null when the chunk lacks some of the question's words."
+    )
+    vectorScore = serializers.FloatField(
+        allow_null=True, help_text="Cosine similarity to the question; null when the bot has no sentence vectors."
+    )
     documentId = serializers.CharField()
     documentName = serializers.CharField()
     position = serializers.IntegerField(help_text="The chunk's place in its document, from 0.")

@@ -278,6 +278,8 @@ class SearchView(BotView):
                     {
                         "content": hit.content,
                         "score": round(hit.score, 4),
+                        "ftsScore": None if hit.fts_score is None else round(hit.fts_score, 4),
+                        "vectorScore": None if hit.vector_score is None else round(hit.vector_score, 4),
                         "documentId": hit.document_id,
                         "documentName": hit.document_name,
                         "position": hit.position,

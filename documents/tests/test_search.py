@@ -147,7 +147,15 @@ def test_the_retrieval_tester_is_owner_only(user, other_user, client_for, hotel)
 
     assert body["query"] == "breakfast time"
     assert body["results"][0]["documentName"] == "hours.txt"
-    assert set(body["results"][0]) == {"content", "score", "documentId", "documentName", "position"}
+    assert set(body["results"][0]) == {
+        "content",
+        "score",
+        "ftsScore",
+        "vectorScore",
+        "documentId",
+        "documentName",
+        "position",
+    }  # the two scores: issue 17
 
 
 def test_the_retrieval_tester_validates(client_for, user, hotel):
