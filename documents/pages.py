@@ -36,7 +36,7 @@ from bots.models import Bot, RagSourceType
 from bots.selectors import bot_get
 from common.errors import ServiceError
 from common.uploads import SkipOversizeFiles
-from documents import selectors, services
+from documents import selectors, services, vectors
 from documents.api.serializers import SearchQueryInputSerializer
 from documents.downloads import original_response
 from documents.extract import EXTENSIONS
@@ -94,6 +94,8 @@ def _documents_context(bot: Bot, *, sync_since: float | None = None) -> dict[str
         "stored_count": sum(bool(document.file_path) for document in documents),
         "syncing": syncing,
         "sync_since": f"{sync_since:.3f}" if syncing else "",
+        # Whether READY documents get sentence vectors (documents.vectors): the table says which have them.
+        "vectors_expected": vectors.enabled_for(bot.language),
     }
 
 
