@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Extract, Now
 
 from bots.models import Bot
@@ -164,11 +164,13 @@ _cache_lock = threading.Lock()
 
 
 def _knowledge_key(bot: Bot, model: str) -> tuple:
-    """What the bot's matrix depends on, read in one small query over its documents (not its chunks)."""
-    figures = Document.objects.filter(bot=bot, embedding_model=model, embedded_at__isnull=False).aggregate(
-        documents=Count("id"), latest=Max("embedded_at"), instants=Sum(Extract("embedded_at", "epoch"))
-    )
-    return (model, figures["documents"], figures["latest"], figures["instants"])
+    """What the bot's matrix depends on, read in one small query over its documents (not its chunks): how many
+    carry vectors of the model, their first and latest ``embedded_at`` and (PostgreSQL) the sum of those instants."""
+    figures = {"documents": Count("id"), "first": Min("embedded_at"), "latest": Max("embedded_at")}
+    if connection.vendor == "postgresql":
+        figures["instants"] = Sum(Extract("embedded_at", "epoch"))
+    found = Document.objects.filter(bot=bot, embedding_model=model, embedded_at__isnull=False).aggregate(**figures)
+    return (model, *found.values())
 
 
 def _load(bot: Bot, model: str, key: tuple) -> _Matrix:

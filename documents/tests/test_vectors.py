@@ -326,3 +326,23 @@ def test_without_the_engine_installed_search_answers_by_full_text(user, settings
     assert hits[0].vector_score is None
     document.refresh_from_db()
     assert document.embedding_model is None
+
+
+def test_the_dashboard_shows_both_scores_and_which_documents_have_vectors(client, user, hotel):
+    client.force_login(user)
+
+    tester = client.get(f"/dashboard/bots/{hotel.uuid}/search", {"q": "how much to park my car"})
+    table = client.get(f"/dashboard/bots/{hotel.uuid}/documents")
+
+    assert tester.status_code == 200
+    assert "meaning 0." in tester.content.decode()
+    assert table.content.decode().count("Found by meaning and words") == 3
+
+
+def test_the_dashboard_says_when_vectors_are_pending(client, user, engine):
+    bot = BotFactory(user=user, language="en")
+    engine.available = False
+    indexed(bot, "parking.txt", "The garage costs 20 euros per day.")
+    client.force_login(user)
+
+    assert "meaning being indexed" in client.get(f"/dashboard/bots/{bot.uuid}/documents").content.decode()
