@@ -7,7 +7,8 @@ by rule, from what each operation is, so that a new view is documented truthfull
 
 - every operation: 400 (a malformed request: a NUL in the URL, a parameter out of its bounds), 429 (rate limits,
   ``accounts.ratelimit``, in front of every route) and 503 (the database does not answer, ``Retry-After`` set);
-- an operation that needs a signed-in user: 401, and 403 for unsafe methods (a cookie without a CSRF token);
+- an operation that needs a signed-in user: 401, and 403 for unsafe methods (a write signed in by Clerk's cookie that
+  comes from another origin, or proves neither its origin nor a CSRF token: accounts/authentication.py);
 - a path with parameters: 404 (no such record, or another user's: the two are the same answer);
 - a request body: 413 (too large), 415 (a media type the operation does not parse), 409 for writes (a conflict
   with existing data, ``IntegrityError``).
@@ -47,7 +48,8 @@ ERROR_SCHEMA: dict[str, Any] = {
 DESCRIPTIONS = {
     400: "Bad request: a malformed URL or body, or a parameter that breaks the rules the schema states",
     401: "Unauthorized: no valid Clerk session token",
-    403: "Forbidden: a cookie-authenticated write without a CSRF token, or a refused path",
+    403: "Forbidden: a cookie-authenticated write from another origin, or that proves neither its origin nor a CSRF "
+    "token; or a refused path",
     404: "Not found (or not yours: the answer is the same)",
     409: "Conflict with the current state of the data",
     413: "Request body too large",

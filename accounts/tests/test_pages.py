@@ -233,7 +233,8 @@ def test_sign_out_drops_clerks_cookie(client, with_clerk, make_token, user):
 
 
 def test_the_api_does_not_go_through_the_page_middleware(client, with_clerk, make_token, user, settings):
-    # Under /api/ DRF authenticates: a cookie-borne POST still needs the CSRF token there.
+    # Under /api/ DRF authenticates: a cookie-borne POST that proves nothing (no Origin, no Sec-Fetch-Site) still
+    # needs the CSRF token there (accounts/tests/test_csrf.py has the rest).
     client = Client(enforce_csrf_checks=True)
     client.cookies["__session"] = make_token(user)
 
