@@ -119,9 +119,9 @@ class ClerkAuthentication(BaseAuthentication):
         check = CSRFCheck(lambda _request: None)
         origin = django_request.headers.get("Origin")
         if origin is not None:
-            # Django's own comparison (CsrfViewMiddleware._origin_verified, private but stable since Django 4.0;
-            # accounts/tests/test_csrf.py pins what it must do): this site's scheme and host as the request sees
-            # them (behind the proxy too), or one of CSRF_TRUSTED_ORIGINS.
+            # Django's own comparison (CsrfViewMiddleware._origin_verified: private, so accounts/tests/test_csrf.py
+            # pins what it must do, and a Django upgrade that changes it fails there): this site's scheme and host as
+            # the request sees them (behind the proxy too), or one of CSRF_TRUSTED_ORIGINS.
             if check._origin_verified(django_request):
                 return
             logger.warning(
