@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from bots import services
 from bots.api.serializers import BotInputSerializer
 from bots.embed import public_base_url
+from bots.languages import language_choices
 from bots.models import Bot, BotStatus
 from bots.vapi import VOICE_IDS
 from common.admin_filters import autocomplete_filter
@@ -24,6 +25,8 @@ class BotAdminForm(forms.ModelForm):
     refuse. The voice is a select of the voices the API knows, taken from the same ``VOICE_IDS``."""
 
     voice = forms.ChoiceField(choices=[(name, name.title()) for name in sorted(VOICE_IDS)])
+    # The languages the API takes (bots.languages: the configured transcriber's), as a select.
+    language = forms.ChoiceField(choices=language_choices)
     rag_url = forms.URLField(label="RAG URL", max_length=2048, required=False, assume_scheme="https")
 
     class Meta:
@@ -50,6 +53,13 @@ class BotAdminForm(forms.ModelForm):
             # A voice saved before these rules: shown as it is (not silently replaced by the first option), and
             # refused on save like any voice the API does not know.
             self.fields["voice"].choices = [*self.fields["voice"].choices, (stored, f"{stored} (not a known voice)")]
+        stored = self.instance.language if self.instance.pk else None
+        if stored and stored not in dict(self.fields["language"].choices):
+            # The same for a language saved before the list: shown, and refused on save.
+            self.fields["language"].choices = [
+                *self.fields["language"].choices,
+                (stored, f"{stored} (not a supported language)"),
+            ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

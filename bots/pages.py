@@ -27,6 +27,7 @@ from accounts.pages import page_login_required
 from bots import selectors, services
 from bots.api.serializers import BotInputSerializer
 from bots.embed import embed_code, public_base_url
+from bots.languages import language_choices
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
 from common.errors import ConflictError, NotFoundError, ServiceError
@@ -35,31 +36,9 @@ from documents.services import bot_create_with_files
 from documents.uploads import ACCEPTED
 
 MB = 1024 * 1024
-# The language select offers these; a bot's own code (any the serializer accepts) is added when it is not here.
-LANGUAGES = [
-    ("en", "English"),
-    ("en-US", "English (United States)"),
-    ("en-GB", "English (United Kingdom)"),
-    ("es", "Spanish"),
-    ("fr", "French"),
-    ("de", "German"),
-    ("it", "Italian"),
-    ("pt", "Portuguese"),
-    ("pt-BR", "Portuguese (Brazil)"),
-    ("nl", "Dutch"),
-    ("pl", "Polish"),
-    ("sv", "Swedish"),
-    ("da", "Danish"),
-    ("no", "Norwegian"),
-    ("fi", "Finnish"),
-    ("ru", "Russian"),
-    ("tr", "Turkish"),
-    ("ar", "Arabic"),
-    ("hi", "Hindi"),
-    ("ja", "Japanese"),
-    ("ko", "Korean"),
-    ("zh", "Chinese"),
-]
+# The language select offers the API's languages (bots.languages: the configured transcriber's); a bot's own code,
+# saved before that list, is added when it is not one of them (and refused on save).
+LANGUAGES = language_choices()
 LANGUAGE_NAMES = dict(LANGUAGES)
 VOICES = [(name, name.title()) for name in VOICE_IDS]
 POLLING_STATUSES = (BotStatus.PENDING, BotStatus.ACTIVATING)

@@ -20,20 +20,30 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from bots.languages import base_language, is_english, transcriber_language
 from common.inputs import InvalidInput, load_json
 
 logger = logging.getLogger(__name__)
 
-# The original app's voice names -> ElevenLabs voice ids (provider "11labs"); unknown names get Jennifer's.
-VOICE_IDS = {
-    "jennifer": "EXAVITQu4vr4xnSDxMaL",
-    "mark": "TxGEqnHWrfWFTfGW9XjX",
-    "sarah": "pNInz6obpgDQGcFmaJgB",
-    "david": "VR6AewLTigWG4xSOukaG",
-    "emma": "jsCqWAovK2LkecY7zXl4",
-    "alex": "pqHfZKP75CvOlQylNhV4",
+# The original app's voice names -> ElevenLabs voices (provider "11labs"); unknown names get Jennifer's. Each name's
+# gender is its voice's (ElevenLabs' voice library, GET /v1/voices: "gender" label): the original mapped "sarah" to
+# Adam, a male voice; it now gets Matilda (in ElevenLabs' 2026 premade list). Josh, Arnold and Freya are older premade
+# voices, kept so that existing bots keep their voice.
+VOICES = {
+    "jennifer": ("EXAVITQu4vr4xnSDxMaL", "Sarah", "female"),
+    "mark": ("TxGEqnHWrfWFTfGW9XjX", "Josh", "male"),
+    "sarah": ("XrExE9yKIg1WjnnlVkGX", "Matilda", "female"),
+    "david": ("VR6AewLTigWG4xSOukaG", "Arnold", "male"),
+    "emma": ("jsCqWAovK2LkecY7zXl4", "Freya", "female"),
+    "alex": ("pqHfZKP75CvOlQylNhV4", "Bill", "male"),
 }
+VOICE_IDS = {name: voice[0] for name, voice in VOICES.items()}
 DEFAULT_VOICE = "jennifer"
+# VAPI's ElevenLabs voice (openapi.json, schema ElevenLabsVoice): "model" defaults to eleven_turbo_v2, which ElevenLabs
+# documents as English-only; "language" (ISO 639-1) is enforced by eleven_turbo_v2_5 only ("For other models, an
+# error will be returned if language code is provided"). A bot in any other language than English gets the
+# multilingual model (VAPI_MULTILINGUAL_VOICE_MODEL), with the language when that model takes it.
+LANGUAGE_ENFORCING_VOICE_MODELS = frozenset({"eleven_turbo_v2_5"})
 # VAPI refuses assistant names longer than this.
 ASSISTANT_NAME_MAX = 40
 # The server messages our webhook handles (analytics): call status changes and the final report.
@@ -72,6 +82,17 @@ def voice_id(name: str) -> str:
     return VOICE_IDS.get((name or "").lower(), VOICE_IDS[DEFAULT_VOICE])
 
 
+def voice_for(name: str, language: str) -> dict[str, Any]:
+    """The assistant's ``voice``: the named ElevenLabs voice, with a model that speaks ``language``."""
+    voice: dict[str, Any] = {"provider": "11labs", "voiceId": voice_id(name)}
+    if not is_english(language):
+        model = settings.VAPI_MULTILINGUAL_VOICE_MODEL
+        voice["model"] = model
+        if model in LANGUAGE_ENFORCING_VOICE_MODELS:
+            voice["language"] = base_language(language)
+    return voice
+
+
 def assistant_body(
     *,
     name: str,
@@ -104,11 +125,11 @@ def assistant_body(
         "name": name[:ASSISTANT_NAME_MAX],
         "firstMessage": first_message,
         "model": model,
-        "voice": {"provider": "11labs", "voiceId": voice_id(voice)},
+        "voice": voice_for(voice, language),
         "transcriber": {
             "provider": settings.VAPI_TRANSCRIBER_PROVIDER,
             "model": settings.VAPI_TRANSCRIBER_MODEL,
-            "language": language,
+            "language": transcriber_language(language),
         },
         "server": {"url": webhook_url, "headers": {SECRET_HEADER: secret}},
         "serverMessages": SERVER_MESSAGES,

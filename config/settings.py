@@ -627,6 +627,16 @@ VAPI_MODEL_PROVIDER = env.str("VAPI_MODEL_PROVIDER", default="openai")
 VAPI_MODEL = env.str("VAPI_MODEL", default="gpt-4o-mini")
 VAPI_TRANSCRIBER_PROVIDER = env.str("VAPI_TRANSCRIBER_PROVIDER", default="deepgram")
 VAPI_TRANSCRIBER_MODEL = env.str("VAPI_TRANSCRIBER_MODEL", default="nova-2")
+# The ElevenLabs model of every bot that does not speak English (English ones keep VAPI's default, eleven_turbo_v2,
+# which is English-only): one of ElevenLabs' multilingual models. eleven_turbo_v2_5 is the one VAPI passes the bot's
+# language to (bots/vapi.py).
+VAPI_MULTILINGUAL_VOICE_MODEL = env.str("VAPI_MULTILINGUAL_VOICE_MODEL", default="eleven_turbo_v2_5")
+_MULTILINGUAL_VOICE_MODELS = ("eleven_turbo_v2_5", "eleven_flash_v2_5", "eleven_multilingual_v2", "eleven_v3")
+if VAPI_MULTILINGUAL_VOICE_MODEL not in _MULTILINGUAL_VOICE_MODELS:
+    raise ImproperlyConfigured(
+        f"VAPI_MULTILINGUAL_VOICE_MODEL must be one of {', '.join(_MULTILINGUAL_VOICE_MODELS)}, "
+        f"not {VAPI_MULTILINGUAL_VOICE_MODEL!r}."
+    )
 # Activation: retries of a VAPI call that timed out or answered 429/5xx (backoff 10 s, 20 s, … up to 5 min), and
 # how long a bot may stay ACTIVATING before it is considered abandoned by its worker.
 BOT_ACTIVATION_MAX_RETRIES = env.int("BOT_ACTIVATION_MAX_RETRIES", default=5)

@@ -13,12 +13,33 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator, URLValidator
 from rest_framework import serializers
 
+from bots.languages import language_choices
 from bots.models import Bot, BotStatus, Position, RagSourceType, Theme
 from bots.vapi import VOICE_IDS
 from common.inputs import StrictBooleanField, TextField, URLTextField
 from common.serializers import FastListSerializer, FastOutputMixin
 
-LANGUAGE_CODE = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Enter a language code such as en, es or pt-BR.")
+
+class LanguageField(serializers.ChoiceField):
+    """A language the configured transcriber takes, spelled as VAPI spells it (``bots.languages``): any other code
+    would be accepted here and refused by VAPI at activation, leaving the bot FAILED. Text only."""
+
+    context_free_output = True
+
+    def __init__(self, **kwargs) -> None:
+        choices = language_choices()
+        codes = ", ".join(code for code, _ in choices)
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": f'"{{input}}" is not a supported language. Use one of: {codes} (case-sensitive).'},
+        )
+        kwargs.setdefault("help_text", "A language code of the transcriber's list, case-sensitive.")
+        super().__init__(choices=choices, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
 
 
 class HttpSchemeValidator(RegexValidator):
@@ -65,7 +86,7 @@ class BotInputSerializer(serializers.Serializer):
     name = TextField(max_length=100)
     welcomeMessage = TextField(source="welcome_message", max_length=1000)
     systemPrompt = TextField(source="system_prompt", max_length=20000)
-    language = TextField(max_length=16, default="en", validators=[LANGUAGE_CODE])
+    language = LanguageField(default="en")
     voice = serializers.ChoiceField(choices=sorted(VOICE_IDS), default="jennifer")
     position = LowerCaseChoiceField(Position, default="right")
     theme = LowerCaseChoiceField(Theme, default="light")

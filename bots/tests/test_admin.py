@@ -168,6 +168,8 @@ def _change_form(bot, **changes):
         ("voice", "not-a-voice"),
         ("language", "english!"),
         ("language", "EN"),
+        ("language", "en-au"),  # VAPI's transcriber takes en-AU, as spelt
+        ("language", "ga"),
         ("position", "CENTER"),
         ("theme", "NEON"),
         ("name", "n" * 101),
@@ -228,3 +230,23 @@ def test_bots_filter_by_owner_and_the_page_says_whose(staff_client):
     assert list(response.context["cl"].result_list) == [mine]
     assert theirs not in response.context["cl"].result_list
     assert f"Showing bots of owner {mine.user.email}" in response.content.decode()
+
+
+def test_the_admins_language_select_is_the_apis_list(staff_client):
+    from bots.languages import language_choices
+
+    bot = BotFactory(language="pt-BR")
+
+    form = staff_client.get(f"/admin/bots/bot/{bot.pk}/change/").context["adminform"].form
+
+    assert list(form.fields["language"].choices) == language_choices()
+
+
+def test_a_stored_language_outside_the_list_is_shown_and_must_be_changed(staff_client):
+    bot = BotFactory(language="en-au")
+
+    page = staff_client.get(f"/admin/bots/bot/{bot.pk}/change/").content.decode()
+    assert '<option value="en-au" selected>en-au (not a supported language)</option>' in page
+
+    response = staff_client.post(f"/admin/bots/bot/{bot.pk}/change/", _change_form(bot, name="Renamed"))
+    assert "language" in response.context["adminform"].form.errors

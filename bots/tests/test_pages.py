@@ -621,3 +621,16 @@ def test_deleting_asks_first_then_deletes_the_bot_and_everything_it_has(owner_cl
     assert not Document.objects.exists()
     assert not Session.objects.exists()
     assert not Call.objects.exists()
+
+
+def test_the_language_select_offers_the_apis_list(owner_client):
+    import re
+
+    from bots.languages import language_choices
+
+    html = owner_client.get(reverse("dashboard-bot-new")).content.decode()
+    select = html[html.index('name="language"') : html.index("</select>", html.index('name="language"'))]
+
+    assert re.findall(r'<option value="([^"]+)"', select) == [code for code, _ in language_choices()]
+    assert "en-au" not in select
+    assert "Arabic" not in select

@@ -6,9 +6,11 @@ import threading
 import pytest
 from werkzeug import Response
 
+from bots.languages import language_choices
 from bots.tests.conftest import PRIVATE_KEY
 from bots.vapi import (
     VOICE_IDS,
+    VOICES,
     VapiClient,
     VapiNotConfigured,
     VapiRejected,
@@ -128,6 +130,187 @@ def test_voice_names_map_to_the_originals_elevenlabs_ids():
     assert len(VOICE_IDS) == 6
 
 
+# The gender of each name as people read it, and of the ElevenLabs voice (its library's "gender" label).
+NAME_GENDERS = {"jennifer": "female", "mark": "male", "sarah": "female", "david": "male", "emma": "female"}
+ELEVENLABS_GENDERS = {
+    "EXAVITQu4vr4xnSDxMaL": "female",  # Sarah
+    "TxGEqnHWrfWFTfGW9XjX": "male",  # Josh
+    "XrExE9yKIg1WjnnlVkGX": "female",  # Matilda
+    "VR6AewLTigWG4xSOukaG": "male",  # Arnold
+    "jsCqWAovK2LkecY7zXl4": "female",  # Freya
+    "pqHfZKP75CvOlQylNhV4": "male",  # Bill
+    "pNInz6obpgDQGcFmaJgB": "male",  # Adam: what "sarah" was
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAME_GENDERS))
+def test_each_voice_name_speaks_with_a_voice_of_its_gender(name):
+    assert ELEVENLABS_GENDERS[voice_id(name)] == NAME_GENDERS[name]
+    assert VOICES[name][2] == NAME_GENDERS[name]
+
+
+def test_no_two_names_share_a_voice():
+    assert len(set(VOICE_IDS.values())) == len(VOICE_IDS)
+
+
+def body_for(language: str, voice: str = "emma") -> dict:
+    return assistant_body(
+        name="Bot",
+        first_message="Hi",
+        system_prompt="Be kind.",
+        language=language,
+        voice=voice,
+        webhook_url="https://bots.example.com/api/vapi/webhook",
+        knowledge_base_url=None,
+        secret="s3",
+        metadata={},
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "en-US", "en-GB", "en-AU", "en-IN", "en-NZ"])
+def test_english_bots_keep_vapis_default_voice_model(language):
+    assert body_for(language)["voice"] == {"provider": "11labs", "voiceId": "jsCqWAovK2LkecY7zXl4"}
+
+
+@pytest.mark.parametrize(
+    ("language", "spoken"),
+    [("es", "es"), ("de-CH", "de"), ("pt-BR", "pt"), ("zh-Hant", "zh"), ("hi-Latn", "hi"), ("no", "no")],
+)
+def test_other_languages_get_a_multilingual_voice_model_told_the_language(settings, language, spoken):
+    settings.VAPI_MULTILINGUAL_VOICE_MODEL = "eleven_turbo_v2_5"
+
+    body = body_for(language)
+
+    assert body["voice"] == {
+        "provider": "11labs",
+        "voiceId": "jsCqWAovK2LkecY7zXl4",
+        "model": "eleven_turbo_v2_5",
+        "language": spoken,
+    }
+    assert body["transcriber"]["language"] == language
+
+
+@pytest.mark.parametrize("model", ["eleven_multilingual_v2", "eleven_flash_v2_5"])
+def test_a_model_that_does_not_take_the_language_is_not_sent_it(settings, model):
+    # VAPI's ElevenLabsVoice.language: "only Turbo v2.5 supports language enforcement. For other models, an error
+    # will be returned if language code is provided."
+    settings.VAPI_MULTILINGUAL_VOICE_MODEL = model
+
+    assert body_for("fr")["voice"] == {"provider": "11labs", "voiceId": "jsCqWAovK2LkecY7zXl4", "model": model}
+
+
+@pytest.mark.parametrize("language", [code for code, _ in language_choices()])
+def test_every_offered_language_makes_a_body_vapi_takes(language):
+    body = body_for(language)
+
+    assert body["transcriber"]["language"] in DEEPGRAM_LANGUAGES_IN_VAPIS_SPEC
+    if language.split("-")[0] != "en":
+        assert body["voice"]["model"] in ("eleven_turbo_v2_5", "eleven_flash_v2_5", "eleven_multilingual_v2")
+        assert body["voice"]["language"] in TURBO_V2_5_LANGUAGES
+
+
+# VAPI's openapi.json, DeepgramTranscriber.language (as generated into its SDKs: DeepgramTranscriberLanguage).
+DEEPGRAM_LANGUAGES_IN_VAPIS_SPEC = {
+    "bg",
+    "ca",
+    "cs",
+    "da",
+    "da-DK",
+    "de",
+    "de-CH",
+    "el",
+    "en",
+    "en-AU",
+    "en-GB",
+    "en-IN",
+    "en-NZ",
+    "en-US",
+    "es",
+    "es-419",
+    "es-LATAM",
+    "et",
+    "fi",
+    "fr",
+    "fr-CA",
+    "hi",
+    "hi-Latn",
+    "hu",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "ko-KR",
+    "lt",
+    "lv",
+    "ms",
+    "multi",
+    "nl",
+    "nl-BE",
+    "no",
+    "pl",
+    "pt",
+    "pt-BR",
+    "ro",
+    "ru",
+    "sk",
+    "sv",
+    "sv-SE",
+    "ta",
+    "taq",
+    "th",
+    "th-TH",
+    "tr",
+    "uk",
+    "vi",
+    "zh",
+    "zh-CN",
+    "zh-Hans",
+    "zh-Hant",
+    "zh-TW",
+}
+# ElevenLabs' Turbo v2.5 languages (ISO 639-1; ElevenLabs' model overview).
+TURBO_V2_5_LANGUAGES = {
+    "en",
+    "ja",
+    "zh",
+    "de",
+    "hi",
+    "fr",
+    "ko",
+    "pt",
+    "it",
+    "es",
+    "id",
+    "nl",
+    "tr",
+    "fil",
+    "pl",
+    "sv",
+    "bg",
+    "ro",
+    "ar",
+    "cs",
+    "el",
+    "fi",
+    "hr",
+    "ms",
+    "sk",
+    "da",
+    "ta",
+    "uk",
+    "ru",
+    "hu",
+    "no",
+    "vi",
+}
+
+
+def test_a_language_saved_before_the_list_is_sent_as_vapi_spells_it():
+    assert body_for("en-au")["transcriber"]["language"] == "en-AU"
+    assert body_for("pt-PT")["transcriber"]["language"] == "pt"
+    assert body_for("ga")["transcriber"]["language"] == "ga"  # unknown: VAPI says why, the owner sees it
+
+
 def test_assistant_body(settings):
     settings.VAPI_MODEL_PROVIDER = "openai"
     settings.VAPI_MODEL = "gpt-4o-mini"
@@ -161,7 +344,12 @@ def test_assistant_body(settings):
                 },
             },
         },
-        "voice": {"provider": "11labs", "voiceId": "jsCqWAovK2LkecY7zXl4"},
+        "voice": {
+            "provider": "11labs",
+            "voiceId": "jsCqWAovK2LkecY7zXl4",
+            "model": "eleven_turbo_v2_5",
+            "language": "es",
+        },
         "transcriber": {"provider": "deepgram", "model": "nova-2", "language": "es"},
         "server": {"url": "https://bots.example.com/api/vapi/webhook", "headers": {"x-vapi-secret": "s3"}},
         "serverMessages": ["status-update", "end-of-call-report"],
