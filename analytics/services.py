@@ -9,6 +9,7 @@ the other on the conflicting row's lock, never duplicated.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import math
@@ -129,6 +130,24 @@ def _url(value: Any) -> str | None:
     return text if text and text.startswith(("https://", "http://")) else None
 
 
+def _recording(artifact: dict[str, Any], container: dict[str, Any]) -> str | None:
+    """The call's recording, as the call page's player and the original frontend's ``recordingUrl`` want it: one
+    audio file of the whole call. The current spec's ``artifact.recording`` first (VapiAI/docs
+    ``fern/apis/api/openapi.json``, schema ``Recording``: ``mono.combinedUrl``, the caller and the bot mixed in one
+    channel, then ``stereoUrl``); then the fields that spec marks deprecated, ``artifact.recordingUrl`` and
+    ``artifact.stereoRecordingUrl``; then the older payloads' top-level ``recordingUrl`` / ``stereoRecordingUrl`` of
+    ``container`` (the message, or the call object)."""
+    recording = _dict(artifact.get("recording"))
+    return (
+        _url(_dict(recording.get("mono")).get("combinedUrl"))
+        or _url(recording.get("stereoUrl"))
+        or _url(artifact.get("recordingUrl"))
+        or _url(artifact.get("stereoRecordingUrl"))
+        or _url(container.get("recordingUrl"))
+        or _url(container.get("stereoRecordingUrl"))
+    )
+
+
 def _count_messages(messages: Any) -> int | None:
     if not isinstance(messages, list):
         return None
@@ -232,9 +251,7 @@ def facts_from_call(call: dict[str, Any]) -> CallFacts | None:
         started_at=_time(call.get("startedAt")),
         ended_at=_time(call.get("endedAt")),
         transcript=_text(artifact.get("transcript")) or _text(call.get("transcript")),
-        recording=_url(artifact.get("recordingUrl"))
-        or _url(artifact.get("stereoRecordingUrl"))
-        or _url(call.get("recordingUrl")),
+        recording=_recording(artifact, call),
         summary=_text(analysis.get("summary")) or _text(call.get("summary")),
         message_count=_count_messages(artifact.get("messages") or call.get("messages")),
         messages=_conversation(artifact.get("messages") or call.get("messages")),
@@ -243,15 +260,43 @@ def facts_from_call(call: dict[str, Any]) -> CallFacts | None:
     return facts
 
 
-def facts_from_message(message: dict[str, Any]) -> CallFacts | None:
+REPORT_ID_PREFIX = "report-"
+
+
+def report_call_id(*, bot_uuid: str, started_at: datetime.datetime | None, ended_at: datetime.datetime | None) -> str:
+    """The id a call is recorded under when its end-of-call report comes without ``call`` (optional in the spec:
+    openapi.json, ``ServerMessageEndOfCallReport``, whose required fields are ``type``, ``endedReason``,
+    ``artifact`` and ``analysis``), so VAPI's id is unknown. The same for every delivery of that report, and computed
+    again from the call object when ``calls_sync`` later brings the call, which then gives the row VAPI's id."""
+
+    def moment(value: datetime.datetime | None) -> str:
+        return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds") if value else ""
+
+    key = f"{bot_uuid}|{moment(started_at)}|{moment(ended_at)}"
+    return REPORT_ID_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def facts_from_message(message: dict[str, Any], *, bot_uuid: str | None = None) -> CallFacts | None:
     """A ``status-update`` or ``end-of-call-report`` server message: ``artifact.*``/``analysis.*`` first, the
-    older top-level keys after."""
+    older top-level keys after. ``bot_uuid``: the bot the request was authenticated as, if any."""
     kind = message.get("type")
-    facts = facts_from_call(_dict(message.get("call")))
-    if facts is None or kind not in RECORDED_TYPES:
+    if kind not in RECORDED_TYPES:
         return None
     metadata = _dict(_dict(message.get("assistant")).get("metadata"))
-    facts.bot_uuid = facts.bot_uuid or _text(metadata.get("botUuid"), 36)
+    known_bot = bot_uuid or _text(metadata.get("botUuid"), 36)
+    facts = facts_from_call(_dict(message.get("call")))
+    if facts is None and kind == "end-of-call-report" and known_bot:
+        # A report without its call is still the call's only report (VAPI does not send it again): recorded under
+        # an id of our own, for the bot that sent it.
+        started, ended = _time(message.get("startedAt")), _time(message.get("endedAt"))
+        if started or ended:
+            facts = CallFacts(
+                vapi_call_id=report_call_id(bot_uuid=known_bot, started_at=started, ended_at=ended),
+                created_at=started or ended,
+            )
+    if facts is None:
+        return None
+    facts.bot_uuid = facts.bot_uuid or known_bot
     if kind == "status-update":
         facts.status = VAPI_STATUSES.get(message.get("status"), facts.status)
         facts.ended_reason = _text(message.get("endedReason"), 255) or facts.ended_reason
@@ -264,13 +309,7 @@ def facts_from_message(message: dict[str, Any]) -> CallFacts | None:
     facts.started_at = _time(message.get("startedAt")) or facts.started_at
     facts.ended_at = _time(message.get("endedAt")) or facts.ended_at
     facts.transcript = _text(artifact.get("transcript")) or _text(message.get("transcript")) or facts.transcript
-    facts.recording = (
-        _url(artifact.get("recordingUrl"))
-        or _url(artifact.get("stereoRecordingUrl"))
-        or _url(message.get("recordingUrl"))
-        or _url(message.get("stereoRecordingUrl"))
-        or facts.recording
-    )
+    facts.recording = _recording(artifact, message) or facts.recording
     facts.summary = _text(analysis.get("summary")) or _text(message.get("summary")) or facts.summary
     count = _count_messages(artifact.get("messages") or message.get("messages"))
     facts.message_count = count if count is not None else facts.message_count
@@ -301,13 +340,13 @@ _UPSERT = f"""
 INSERT INTO calls ("id", "vapiCallId", "assistantId", "userId", "botId", "status", "endedReason", "phoneNumber",
                    "type", "cost", "duration", "transcript", "recording", "summary", "messageCount", "messages",
                    "analysis", "createdAt", "startedAt", "endedAt", "updatedAt")
-SELECT %(id)s, %(vapi_call_id)s, COALESCE(%(assistant_id)s, ''), bots."userId", bots."id", %(status)s,
+SELECT %(id)s, %(vapi_call_id)s, COALESCE(%(assistant_id)s, bots."vapiAssistantId", ''), bots."userId", bots."id",
+       %(status)s,
        %(ended_reason)s, %(phone_number)s, %(type)s, COALESCE(%(cost)s, 0), %(duration)s, %(transcript)s,
        %(recording)s, %(summary)s, COALESCE(%(message_count)s, 0), %(messages)s, %(analysis)s, %(created_at)s,
        %(started_at)s, %(ended_at)s, %(now)s
 FROM bots
--- The bot whose assistant is on the call; else the one our metadata on the assistant names.
-WHERE bots."vapiAssistantId" = %(assistant_id)s OR bots."uuid" = %(bot_uuid)s
+WHERE {{where}}
 ORDER BY CASE WHEN bots."vapiAssistantId" = %(assistant_id)s THEN 0 ELSE 1 END
 LIMIT 1
 ON CONFLICT ("vapiCallId") DO UPDATE SET
@@ -330,8 +369,18 @@ ON CONFLICT ("vapiCallId") DO UPDATE SET
     "startedAt" = COALESCE(%(started_at)s, calls."startedAt"),
     "endedAt" = COALESCE(%(ended_at)s, calls."endedAt"),
     "updatedAt" = excluded."updatedAt"
+-- A call stays its bot's: a delivery that finds another bot (a forged or confused one) changes nothing.
+WHERE calls."botId" = excluded."botId"
 RETURNING "id", "botId", "userId"
 """  # noqa: S608
+# Authenticated by the shared secret (GET /call, or a request with the pre-per-bot secret): the bot whose assistant
+# is on the call; else the one our metadata on the assistant names.
+_UPSERT_ANY_BOT = _UPSERT.format(where='bots."vapiAssistantId" = %(assistant_id)s OR bots."uuid" = %(bot_uuid)s')
+# Authenticated by one bot's secret: that bot, and only for a call of its own assistant (or of no assistant named).
+_UPSERT_ONE_BOT = _UPSERT.format(
+    where='bots."uuid" = %(caller)s '
+    "AND COALESCE(bots.\"vapiAssistantId\", '') = COALESCE(%(assistant_id)s, bots.\"vapiAssistantId\", '')"
+)
 
 
 _JSON_FIELD = Call._meta.get_field("messages")
@@ -341,9 +390,10 @@ def _json_param(value: Any) -> Any:
     return None if value is None else _JSON_FIELD.get_db_prep_value(value, connection)
 
 
-def call_record(*, facts: CallFacts) -> Call | None:
+def call_record(*, facts: CallFacts, caller: str | None = None) -> Call | None:
     """Upsert the call ``facts`` describes, finding its bot in the same statement (one round trip: the webhook
-    is hit for every call event). None when no bot of ours has that assistant: nothing is written."""
+    is hit for every call event). None when no bot of ours has that assistant, or (``caller``: the uuid of the bot
+    whose own secret authenticated the request) when the call is not that bot's: nothing is written."""
     now = timezone.now()
     duration = facts.duration
     if duration is None and facts.started_at and facts.ended_at:
@@ -371,9 +421,10 @@ def call_record(*, facts: CallFacts) -> Call | None:
         "started_at": facts.started_at,
         "ended_at": facts.ended_at,
         "now": now,
+        "caller": caller,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, params)
+        cursor.execute(_UPSERT_ANY_BOT if caller is None else _UPSERT_ONE_BOT, params)
         row = cursor.fetchone()
     if row is None:
         logger.info("VAPI call %s: assistant %s is none of ours; not recorded", facts.vapi_call_id, facts.assistant_id)
@@ -382,12 +433,13 @@ def call_record(*, facts: CallFacts) -> Call | None:
     return Call(pk=call_id, vapi_call_id=facts.vapi_call_id, bot_id=bot_id, user_id=user_id)
 
 
-def call_record_message(*, message: dict[str, Any]) -> tuple[str, Call | None]:
-    """A server message from the webhook: ("recorded" | "ignored" | "unknown assistant", call)."""
-    facts = facts_from_message(message)
+def call_record_message(*, message: dict[str, Any], caller: str | None = None) -> tuple[str, Call | None]:
+    """A server message from the webhook: ("recorded" | "ignored" | "unknown assistant", call). ``caller``: the
+    uuid of the bot whose own secret authenticated the request (only that bot's calls are recorded), or None."""
+    facts = facts_from_message(message, bot_uuid=caller)
     if facts is None:
         return "ignored", None
-    call = call_record(facts=facts)
+    call = call_record(facts=facts, caller=caller)
     return ("recorded" if call else "unknown assistant"), call
 
 
@@ -400,29 +452,51 @@ class SyncStats:
     skipped: int = 0
 
 
+# The oldest call a sync without ``since`` looks for (VAPI started in 2023; a call before 2000 is not believed at all).
+SYNC_EPOCH = EARLIEST_CALL
+# A window this short that still fills a page is asked again with VAPI's largest page (GET /call, limit <= 1000).
+SHORTEST_WINDOW = datetime.timedelta(milliseconds=1)
+LARGEST_PAGE = 1000
+
+
 def calls_sync(
     *, since: datetime.datetime | None = None, max_pages: int = 100, page_size: int = 100, progress=None
 ) -> SyncStats:
-    """Walk VAPI's ``GET /call`` newest first, page by page (``createdAtLt`` = the oldest call seen), back to
-    ``since``, and record every call of our assistants: what a missed webhook would have told us."""
+    """Record every call of our assistants that VAPI's ``GET /call`` lists from ``since`` on: what a missed
+    webhook would have told us.
+
+    Paged by time windows, not by the order of VAPI's answer: ``GET /call`` has no cursor and no documented sort
+    order (openapi.json, ``GET /call``: ``limit``, ``createdAtGe``/``createdAtLt``, …; spec/vapi.md section 1). A
+    window ``[from, to)`` that comes back with fewer calls than the page holds is complete, whatever their order;
+    one that fills the page is split in two halves, each asked again (the calls of the full page are recorded
+    meanwhile). So no call is skipped at a page boundary, several calls in the same millisecond included, up to
+    ``LARGEST_PAGE`` of them. Newest windows first, so that ``max_pages`` (requests) keeps the most recent calls."""
     from bots.vapi import VapiClient  # bots sits below analytics; the client is only needed here
 
     stats = SyncStats()
     seen: set[str] = set()
-    before: datetime.datetime | None = None
+    # Calls recorded from end-of-call reports without their call, to be given VAPI's id when the call comes.
+    unnamed = set(Call.objects.filter(vapi_call_id__startswith=REPORT_ID_PREFIX).values_list("vapi_call_id", flat=True))
+    bot_uuids = {}
+    if unnamed:
+        bot_uuids = dict(Bot.objects.exclude(vapi_assistant_id=None).values_list("vapi_assistant_id", "uuid"))
+    # Up to a minute ahead: VAPI's clock may be ahead of ours.
+    windows = [(_whole_ms(since or SYNC_EPOCH), _whole_ms(timezone.now() + datetime.timedelta(minutes=1)))]
     with VapiClient.from_settings() as vapi:
-        while stats.pages < max_pages:
-            calls = vapi.list_calls(created_before=before, limit=page_size)
+        while windows and stats.pages < max_pages:
+            start, end = windows.pop()
+            shortest = end - start <= SHORTEST_WINDOW
+            limit = LARGEST_PAGE if shortest else page_size
+            calls = vapi.list_calls(created_from=start, created_before=end, limit=limit)
             stats.pages += 1
-            oldest = None
             for item in calls:
                 facts = facts_from_call(item)
                 if facts is None or facts.vapi_call_id in seen:
                     continue
                 seen.add(facts.vapi_call_id)
                 stats.seen += 1
-                if facts.created_at and (oldest is None or facts.created_at < oldest):
-                    oldest = facts.created_at
+                if unnamed:
+                    _name_reported_call(facts, bot_uuids.get(facts.assistant_id), unnamed)
                 existed = Call.objects.filter(vapi_call_id=facts.vapi_call_id).exists()
                 if call_record(facts=facts) is None:
                     stats.skipped += 1
@@ -432,10 +506,32 @@ def calls_sync(
                     stats.created += 1
             if progress:
                 progress(stats)
-            if len(calls) < page_size or oldest is None or (since and oldest < since) or (before and oldest >= before):
-                break
-            before = oldest
+            if len(calls) >= limit:
+                if shortest:
+                    logger.warning("VAPI lists %d or more calls created in one millisecond; some may be missed", limit)
+                    continue
+                middle = _whole_ms(start + (end - start) / 2)  # as VAPI reads it: both halves share the bound
+                windows += [(start, middle), (middle, end)]  # the newer half is asked first
     return stats
+
+
+def _whole_ms(moment: datetime.datetime) -> datetime.datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _name_reported_call(facts: CallFacts, bot_uuid: str | None, unnamed: set[str]) -> None:
+    """Give a call recorded from a report without its call (``report_call_id``) VAPI's id, now that GET /call
+    lists the call; when the call was recorded under VAPI's id too (a status update), the stand-in goes."""
+    if bot_uuid is None:
+        return
+    stand_in = report_call_id(bot_uuid=bot_uuid, started_at=facts.started_at, ended_at=facts.ended_at)
+    if stand_in not in unnamed:
+        return
+    unnamed.discard(stand_in)
+    if Call.objects.filter(vapi_call_id=facts.vapi_call_id).exists():
+        Call.objects.filter(vapi_call_id=stand_in).delete()
+    else:
+        Call.objects.filter(vapi_call_id=stand_in).update(vapi_call_id=facts.vapi_call_id)
 
 
 # --- Widget sessions ----------------------------------------------------------------------------------------------

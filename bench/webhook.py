@@ -152,6 +152,8 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "VAPI_WEBHOOK_SECRET": SECRET,
+        # Sent as it is by the load, for every bot: accepted as the pre-per-bot shared secret (bots/vapi.py).
+        "VAPI_WEBHOOK_PREVIOUS_SECRETS": SECRET,
         # The baseline asks /api/health thousands of times a second from one address: far past a probe's limit.
         # (Valid webhook deliveries are never counted: the reports need no such setting.)
         "PROBE_RATE_LIMIT": "10000000/min",

@@ -36,6 +36,7 @@ from bots.vapi import (
     VapiNotConfigured,
     VapiRejected,
     assistant_body,
+    bot_secret,
 )
 from common.errors import ConflictError, NotFoundError, ServiceError
 from common.tasking import enqueue_on_commit
@@ -251,7 +252,7 @@ def assistant_body_for(bot: Bot) -> dict[str, Any]:
         voice=bot.voice,
         webhook_url=base + reverse(WEBHOOK_ROUTE),
         knowledge_base_url=base + reverse(KNOWLEDGE_BASE_ROUTE) if bot.rag_enabled else None,
-        secret=settings.VAPI_WEBHOOK_SECRET,
+        secret=bot_secret(bot.uuid),  # this bot's own (bots/vapi.py): it answers for no other bot
         metadata={"botUuid": bot.uuid, "botId": bot.id},
     )
 

@@ -13,15 +13,18 @@ Their messages name the setting or the HTTP status and VAPI's own message, never
 from __future__ import annotations
 
 import datetime
+import hashlib
 import hmac
 import logging
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from django.conf import settings
 
 from bots.languages import base_language, is_english, transcriber_language
-from common.inputs import InvalidInput, load_json
+from common.inputs import BOT_UUID_PATTERN, InvalidInput, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,11 @@ LANGUAGE_ENFORCING_VOICE_MODELS = frozenset({"eleven_turbo_v2_5"})
 ASSISTANT_NAME_MAX = 40
 # The server messages our webhook handles (analytics): call status changes and the final report.
 SERVER_MESSAGES = ["status-update", "end-of-call-report"]
+# What VAPI sends to the browser during a web call (openapi.json, "clientMessages"; its default list is longer and
+# includes "metadata", "model-output", "tool-calls", "conversation-update"): only what the widget and the web SDK
+# read (the SDK's call-start is VAPI's "listening" message and its call-end Daily's left-meeting, neither of them
+# a client message), so that no configuration of the assistant travels to visitors' browsers.
+CLIENT_MESSAGES = ["transcript", "speech-update"]
 SECRET_HEADER = "x-vapi-secret"  # noqa: S105 (a header name, not a secret)
 
 
@@ -70,12 +78,58 @@ class VapiRejected(VapiError):
     pass
 
 
-def request_has_vapi_secret(request) -> bool:
-    """Whether an inbound request (webhook, knowledge base) carries our ``x-vapi-secret``, compared in constant
-    time. False when no secret is configured: then nothing from outside is trusted."""
-    secret = settings.VAPI_WEBHOOK_SECRET
+# --- Authenticating VAPI's requests to us ---------------------------------------------------------------------------
+#
+# Every assistant carries its own secret in ``server.headers`` (webhook and knowledge base): ``<bot uuid>.<HMAC-SHA256
+# of the uuid under VAPI_WEBHOOK_SECRET>``. It names the one bot it answers for, so a secret that leaks (from VAPI's
+# dashboard, a log, a proxy) can neither forge another bot's call reports nor read another bot's knowledge base; and
+# nothing needs storing: the server recomputes it. Rotation: the new key goes to VAPI_WEBHOOK_SECRET, the old one to
+# VAPI_WEBHOOK_PREVIOUS_SECRETS (still accepted), ``manage.py sync_assistants`` gives every assistant its new secret,
+# then the old key is removed (docs/vapi.md, "Secrets and their rotation"). A key listed in
+# VAPI_WEBHOOK_PREVIOUS_SECRETS is also accepted as it is, the one shared secret that assistants made before per-bot
+# secrets carry, answering for any bot: that is how an upgrade goes without downtime, and why that list is emptied
+# once the assistants are synced.
+#
+# Why not VAPI's server credential (``server.credentialId``, bearer or HMAC, spec/vapi.md section 3): it is one more
+# object per bot to create, update and delete in VAPI, and the HMAC signature covers a body format (``{timestamp}.
+# {body}``) that is marked unverified in our notes. The per-bot secret gives the isolation the credential would.
+
+_SECRET_CONTEXT = b"vapi-bot-secret:"
+_BOT_UUID = re.compile(BOT_UUID_PATTERN)
+
+
+def bot_secret(bot_uuid: str, key: str | None = None) -> str:
+    """The secret of one bot's assistant, under ``key`` (default: the current VAPI_WEBHOOK_SECRET)."""
+    key = settings.VAPI_WEBHOOK_SECRET if key is None else key
+    mac = hmac.new(key.encode(), _SECRET_CONTEXT + bot_uuid.encode(), hashlib.sha256).hexdigest()
+    return f"{bot_uuid}.{mac}"
+
+
+@dataclass(frozen=True)
+class VapiCaller:
+    """Who a request from VAPI was authenticated as: one bot (its uuid), or ``None`` for the shared secret of
+    assistants made before per-bot secrets (any bot; only while that secret is in VAPI_WEBHOOK_PREVIOUS_SECRETS)."""
+
+    bot_uuid: str | None
+
+
+def vapi_caller(request) -> VapiCaller | None:
+    """The caller a request's ``x-vapi-secret`` authenticates, compared in constant time; None when it is missing or
+    wrong, or when no secret is configured (then nothing from outside is trusted)."""
+    keys = [key for key in (settings.VAPI_WEBHOOK_SECRET, *settings.VAPI_WEBHOOK_PREVIOUS_SECRETS) if key]
     provided = request.headers.get(SECRET_HEADER, "")
-    return bool(secret) and hmac.compare_digest(provided.encode(), secret.encode())
+    if not keys or not provided:
+        return None
+    bot_uuid = provided.partition(".")[0]
+    if _BOT_UUID.fullmatch(bot_uuid):
+        for key in keys:
+            if hmac.compare_digest(provided.encode(), bot_secret(bot_uuid, key).encode()):
+                return VapiCaller(bot_uuid=bot_uuid)
+    for key in settings.VAPI_WEBHOOK_PREVIOUS_SECRETS:
+        if key and hmac.compare_digest(provided.encode(), key.encode()):
+            logger.info("A VAPI request authenticated with a previous shared secret: run manage.py sync_assistants")
+            return VapiCaller(bot_uuid=None)
+    return None
 
 
 def voice_id(name: str) -> str:
@@ -133,6 +187,7 @@ def assistant_body(
         },
         "server": {"url": webhook_url, "headers": {SECRET_HEADER: secret}},
         "serverMessages": SERVER_MESSAGES,
+        "clientMessages": CLIENT_MESSAGES,
         "metadata": metadata,
     }
 
@@ -191,13 +246,21 @@ class VapiClient:
     # --- calls
 
     def list_calls(
-        self, *, created_before: datetime.datetime | None = None, limit: int = 100, assistant_id: str | None = None
+        self,
+        *,
+        created_from: datetime.datetime | None = None,
+        created_before: datetime.datetime | None = None,
+        limit: int = 100,
+        assistant_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """One page of ``GET /call``: a bare JSON array, newest first; page on with ``created_before`` = the
-        oldest ``createdAt`` seen (VAPI has no cursor)."""
+        """One page of ``GET /call``: a bare JSON array of at most ``limit`` calls created in ``[created_from,
+        created_before)`` (``createdAtGe``, ``createdAtLt``). VAPI documents no order and no cursor: the caller
+        pages by time windows (``analytics.services.calls_sync``)."""
         params: dict[str, Any] = {"limit": limit}
+        if created_from is not None:
+            params["createdAtGe"] = _iso(created_from)
         if created_before is not None:
-            params["createdAtLt"] = created_before.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+            params["createdAtLt"] = _iso(created_before)
         if assistant_id:
             params["assistantId"] = assistant_id
         calls = self._request("GET", "/call", params=params)
@@ -228,6 +291,11 @@ class VapiClient:
             return load_json(response.content, from_machine=True)
         except InvalidInput:
             raise VapiTransientError(f"VAPI answered {method} {path} with something that is not JSON") from None
+
+
+def _iso(moment: datetime.datetime) -> str:
+    """VAPI's date-time query parameters: UTC, milliseconds, ``Z``."""
+    return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _vapi_message(response: httpx.Response) -> str:

@@ -48,7 +48,7 @@ SECRET_SETTINGS = (
     "EMAIL_HOST_PASSWORD",
 )
 # Settings that hold lists of secrets.
-SECRET_LIST_SETTINGS = ("SECRET_KEY_FALLBACKS",)
+SECRET_LIST_SETTINGS = ("SECRET_KEY_FALLBACKS", "VAPI_WEBHOOK_PREVIOUS_SECRETS")
 # Settings (and environment variables) holding URLs whose password is a secret.
 URL_SETTINGS = ("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL")
 # Structured record attributes that our formatters write out, and so are redacted too.

@@ -618,11 +618,15 @@ VAPI_ASSISTANT_ID = env.str("VAPI_ASSISTANT_ID", default="")
 DEMO_BOT_UUID = env.str("DEMO_BOT_UUID", default="")
 VAPI_BASE_URL = env.str("VAPI_BASE_URL", default="https://api.vapi.ai").rstrip("/")
 VAPI_TIMEOUT = env.float("VAPI_TIMEOUT", default=10.0)
-# Sent by VAPI as the x-vapi-secret header on every webhook and knowledge-base request; we compare it.
+# The key each bot's own secret is derived from: VAPI sends that secret as the x-vapi-secret header on the bot's
+# webhook and knowledge-base requests, and it answers for that bot only (bots/vapi.py). Rotation: the old key moves
+# to VAPI_WEBHOOK_PREVIOUS_SECRETS (still accepted, and accepted as the shared secret of assistants made before
+# per-bot secrets), `manage.py sync_assistants`, then the old key is removed (docs/vapi.md).
 VAPI_WEBHOOK_SECRET = env.str("VAPI_WEBHOOK_SECRET", default="")
+VAPI_WEBHOOK_PREVIOUS_SECRETS: list[str] = [key for key in env.list("VAPI_WEBHOOK_PREVIOUS_SECRETS", default=[]) if key]
 # The largest server message (an end-of-call report carries the whole transcript and message list) we read; 413
 # beyond. Above Django's 2.5 MB for other bodies: a long call's report must not be refused.
-VAPI_WEBHOOK_MAX_MB = env.int("VAPI_WEBHOOK_MAX_MB", default=16)
+VAPI_WEBHOOK_MAX_MB = env.int("VAPI_WEBHOOK_MAX_MB", default=20)
 VAPI_MODEL_PROVIDER = env.str("VAPI_MODEL_PROVIDER", default="openai")
 VAPI_MODEL = env.str("VAPI_MODEL", default="gpt-4o-mini")
 VAPI_TRANSCRIBER_PROVIDER = env.str("VAPI_TRANSCRIBER_PROVIDER", default="deepgram")

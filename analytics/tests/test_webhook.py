@@ -13,8 +13,12 @@ from django.utils import timezone
 
 from analytics.models import Call, CallStatus
 from bots.tests.factories import BotFactory
+from bots.vapi import bot_secret
 
-SECRET = "webhook-secret-0123456789"
+KEY = "webhook-secret-0123456789"  # VAPI_WEBHOOK_SECRET: the key every bot's own secret is derived from
+BOT_UUID = "0b6f2a52-6d1e-4a43-9a38-0cc3e4a3b001"
+OTHER_UUID = "0b6f2a52-6d1e-4a43-9a38-0cc3e4a3b002"
+SECRET = bot_secret(BOT_UUID, KEY)  # what the bot's assistant sends
 URL = "/api/vapi/webhook"
 STARTED = "2026-11-20T10:00:00.000Z"
 ENDED = "2026-11-20T10:02:35.400Z"
@@ -22,8 +26,8 @@ ENDED = "2026-11-20T10:02:35.400Z"
 
 @pytest.fixture
 def bot(db, settings):
-    settings.VAPI_WEBHOOK_SECRET = SECRET
-    return BotFactory(active=True, vapi_assistant_id="asst_hook")
+    settings.VAPI_WEBHOOK_SECRET = KEY
+    return BotFactory(active=True, vapi_assistant_id="asst_hook", uuid=BOT_UUID)
 
 
 def call_object(**extra) -> dict:
@@ -258,8 +262,8 @@ def test_duplicates_are_one_row(client, bot):
 
 @pytest.mark.django_db(transaction=True)
 def test_three_concurrent_deliveries_make_one_row(settings):
-    settings.VAPI_WEBHOOK_SECRET = SECRET
-    BotFactory(active=True, vapi_assistant_id="asst_hook")
+    settings.VAPI_WEBHOOK_SECRET = KEY
+    BotFactory(active=True, vapi_assistant_id="asst_hook", uuid=BOT_UUID)
     barrier = threading.Barrier(3)
     statuses = []
 
@@ -310,7 +314,18 @@ def test_other_message_types_are_acknowledged_and_ignored(client, bot, kind):
     assert not Call.objects.exists()
 
 
-@pytest.mark.parametrize("secret", [None, "", "wrong"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "",
+        "wrong",
+        KEY,  # the key itself is no bot's secret
+        bot_secret(BOT_UUID, "another-key-0123456789"),
+        SECRET[:-1] + ("0" if SECRET[-1] != "0" else "1"),
+        f"{OTHER_UUID}.{SECRET.partition('.')[2]}",  # this bot's signature under another bot's name
+    ],
+)
 def test_a_wrong_secret_is_401_and_nothing_is_written(client, bot, secret):
     response = deliver(client, end_of_call_report(), secret=secret)
 
@@ -328,6 +343,166 @@ def test_malformed_json_is_400(client, bot):
 
 def test_a_body_without_a_message_is_400(client, bot):
     assert deliver(client, {"type": "status-update"}).status_code == 400
+
+
+# --- Per-bot secrets (bots/vapi.py): one leaked secret answers for one bot ----------------------------------------
+
+
+def test_another_bots_secret_records_nothing_of_this_bots_calls(client, bot):
+    other = BotFactory(active=True, vapi_assistant_id="asst_other", uuid=OTHER_UUID)
+
+    response = deliver(client, end_of_call_report(), secret=bot_secret(other.uuid, KEY))
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "unknown assistant"
+    assert not Call.objects.exists()
+
+
+def test_another_bots_secret_cannot_overwrite_this_bots_call(client, bot):
+    deliver(client, end_of_call_report())
+    other = BotFactory(active=True, vapi_assistant_id="asst_other", uuid=OTHER_UUID)
+    forged = end_of_call_report()
+    forged["message"]["call"]["assistantId"] = "asst_other"  # the call id of this bot's call, under the other's
+    forged["message"]["artifact"]["transcript"] = "forged"
+
+    response = deliver(client, forged, secret=bot_secret(other.uuid, KEY))
+
+    assert response.json()["outcome"] == "unknown assistant"
+    call = Call.objects.get()
+    assert (call.bot, call.transcript.startswith("AI: Hello!")) == (bot, True)
+
+
+def test_a_bots_secret_with_its_metadata_but_no_assistant_id(client, bot):
+    body = end_of_call_report(assistant={"metadata": {"botUuid": bot.uuid}})
+    del body["message"]["call"]["assistantId"]
+
+    deliver(client, body)
+
+    call = Call.objects.get()
+    assert (call.bot, call.assistant_id) == (bot, "asst_hook")
+
+
+def test_during_a_rotation_the_previous_keys_secrets_are_accepted(client, bot, settings):
+    settings.VAPI_WEBHOOK_SECRET = "the-new-key-0123456789"
+    settings.VAPI_WEBHOOK_PREVIOUS_SECRETS = [KEY]
+
+    assert deliver(client, end_of_call_report(), secret=SECRET).status_code == 200  # an assistant not synced yet
+    assert deliver(client, status_update("ended"), secret=bot_secret(BOT_UUID)).status_code == 200  # one synced
+    settings.VAPI_WEBHOOK_PREVIOUS_SECRETS = []
+    assert deliver(client, status_update("ended"), secret=SECRET).status_code == 401  # the rotation is over
+
+
+def test_the_shared_secret_of_older_assistants_only_while_it_is_a_previous_secret(client, bot, settings):
+    # Assistants made before per-bot secrets send the one shared secret: accepted, for any bot, only while it is
+    # listed in VAPI_WEBHOOK_PREVIOUS_SECRETS (the upgrade, until `manage.py sync_assistants` has run).
+    assert deliver(client, end_of_call_report(), secret=KEY).status_code == 401
+    settings.VAPI_WEBHOOK_PREVIOUS_SECRETS = [KEY]
+
+    assert deliver(client, end_of_call_report(), secret=KEY).json()["outcome"] == "recorded"
+    assert Call.objects.get().bot == bot
+
+
+# --- Recordings: the current spec's artifact.recording first, the deprecated fields after -----------------------
+
+MONO = "https://storage.vapi.ai/rec/call_123-mono.wav"
+STEREO = "https://storage.vapi.ai/rec/call_123-stereo.wav"
+DEPRECATED = "https://storage.vapi.ai/rec/call_123.wav"
+
+
+@pytest.mark.parametrize(
+    ("artifact", "recorded"),
+    [
+        # The current shape (openapi.json, Artifact.recording: Recording {stereoUrl, videoUrl, mono: Mono
+        # {combinedUrl, assistantUrl, customerUrl}}), alone: the mono mix of both sides.
+        (
+            {"recording": {"stereoUrl": STEREO, "mono": {"combinedUrl": MONO, "customerUrl": "https://x/c.wav"}}},
+            MONO,
+        ),
+        ({"recording": {"stereoUrl": STEREO, "mono": {"assistantUrl": "https://x/a.wav"}}}, STEREO),
+        # Both shapes (VAPI sends both while the old fields are deprecated): the current one wins.
+        ({"recording": {"mono": {"combinedUrl": MONO}}, "recordingUrl": DEPRECATED}, MONO),
+        # The deprecated fields alone.
+        ({"recordingUrl": DEPRECATED, "stereoRecordingUrl": STEREO}, DEPRECATED),
+        ({"stereoRecordingUrl": STEREO}, STEREO),
+        # Nonsense in the current shape: the deprecated field still counts.
+        ({"recording": {"mono": "not an object", "stereoUrl": "ftp://x"}, "recordingUrl": DEPRECATED}, DEPRECATED),
+        ({"recording": None}, None),
+    ],
+)
+def test_the_recording_of_a_report(client, bot, artifact, recorded):
+    body = end_of_call_report()
+    body["message"]["artifact"] = {"transcript": "AI: Hi", **artifact}
+
+    assert deliver(client, body).status_code == 200
+
+    assert Call.objects.get().recording == recorded
+
+
+def test_the_recording_is_what_the_call_page_and_the_legacy_logs_show(client, bot, client_for):
+    body = end_of_call_report()
+    body["message"]["artifact"] = {"transcript": "AI: Hi", "recording": {"mono": {"combinedUrl": MONO}}}
+    deliver(client, body)
+
+    logs = client_for(bot.user).get("/api/analytics/logs", {"timeRange": "all"}).json()
+
+    assert [log["recordingUrl"] for log in logs["logs"]] == [MONO]
+
+
+def test_the_recording_of_the_call_object_when_the_message_has_none(client, bot):
+    body = end_of_call_report()
+    body["message"]["artifact"] = {"transcript": "AI: Hi"}
+    body["message"]["call"]["artifact"] = {"recording": {"stereoUrl": STEREO}}
+
+    deliver(client, body)
+
+    assert Call.objects.get().recording == STEREO
+
+
+# --- A report without its call (``call`` is optional in the spec) --------------------------------------------------
+
+
+def report_without_call(**extra) -> dict:
+    body = end_of_call_report(assistant={"name": "Support", "metadata": {"botUuid": BOT_UUID}}, **extra)
+    del body["message"]["call"]
+    return body
+
+
+def test_a_report_without_its_call_is_recorded(client, bot):
+    body = report_without_call()
+    body["message"]["artifact"]["recording"] = {"mono": {"combinedUrl": MONO}}
+
+    response = deliver(client, body)
+
+    assert response.json() == {"success": True, "type": "end-of-call-report", "outcome": "recorded"}
+    call = Call.objects.get()
+    assert call.vapi_call_id.startswith("report-")
+    assert (call.bot, call.assistant_id, call.status, call.duration) == (bot, "asst_hook", CallStatus.ENDED, 155)
+    assert (call.transcript[:10], call.recording, call.cost) == ("AI: Hello!", MONO, pytest.approx(0.1834))
+    assert call.summary == "The caller asked for the opening time."
+
+
+def test_a_report_without_its_call_delivered_twice_is_one_row(client, bot):
+    deliver(client, report_without_call())
+    deliver(client, report_without_call())
+
+    assert Call.objects.count() == 1
+
+
+def test_a_report_without_call_nor_bot_metadata_is_the_authenticated_bots(client, bot):
+    body = end_of_call_report()
+    del body["message"]["call"]
+
+    assert deliver(client, body).json()["outcome"] == "recorded"
+    assert Call.objects.get().bot == bot
+
+
+def test_a_report_without_call_nor_times_is_acknowledged_not_recorded(client, bot):
+    body = report_without_call()
+    del body["message"]["startedAt"], body["message"]["endedAt"]
+
+    response = deliver(client, body)
+
+    assert (response.status_code, response.json()["outcome"]) == (200, "ignored")
 
 
 def test_not_configured_is_503(client, bot, settings):
@@ -434,7 +609,28 @@ def test_a_body_larger_than_the_limit_is_413(client, bot, settings):
     response = deliver(client, body)
 
     assert response.status_code == 413
+    assert response.json() == {"success": False, "error": "Request body too large"}
     assert not Call.objects.exists()
+
+
+def test_the_default_bound_is_20_mb(client, bot, settings):
+    assert settings.VAPI_WEBHOOK_MAX_MB == 20
+    body = end_of_call_report()
+    body["message"]["artifact"]["transcript"] = "x" * (20 * 1024 * 1024)
+
+    response = deliver(client, body)
+
+    assert (response.status_code, response.json()["error"]) == (413, "Request body too large")
+
+
+def test_other_routes_keep_djangos_cap(client, bot, client_for, settings):
+    # The large bound is the VAPI routes' only: the API's own JSON stays within DATA_UPLOAD_MAX_MEMORY_SIZE.
+    owner = client_for(bot.user)
+    big = json.dumps({"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+
+    response = owner.patch(f"/api/bots/{bot.uuid}", big, content_type="application/json")
+
+    assert (response.status_code, response.json()) == (413, {"success": False, "error": "Request body too large"})
 
 
 def test_a_long_report_beyond_djangos_own_limit_is_recorded(client, bot, settings):

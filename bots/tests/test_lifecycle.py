@@ -16,6 +16,7 @@ from bots.models import Bot, BotStatus
 from bots.tasks import activate_bot, activate_due_bots, delete_assistant, recover_stuck_activations, sync_assistant
 from bots.tests.conftest import PRIVATE_KEY, WEBHOOK_SECRET, requests_to
 from bots.tests.factories import BotFactory
+from bots.vapi import bot_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -44,16 +45,27 @@ def test_activation_creates_the_assistant_and_goes_live(vapi):
     assert body["name"] == "Support bot"
     assert body["firstMessage"] == bot.welcome_message
     assert body["model"]["messages"] == [{"role": "system", "content": bot.system_prompt}]
+    # The bot's own secret (bots/vapi.py), not the key it is derived from.
+    secret = bot_secret(bot.uuid, WEBHOOK_SECRET)
+    assert secret.startswith(f"{bot.uuid}.")
+    assert WEBHOOK_SECRET not in request.get_data(as_text=True)
     assert body["model"]["knowledgeBase"]["server"] == {
         "url": "https://bots.example.com/api/vapi/knowledge-base",
-        "headers": {"x-vapi-secret": WEBHOOK_SECRET},
+        "headers": {"x-vapi-secret": secret},
     }
-    assert body["voice"] == {"provider": "11labs", "voiceId": "VR6AewLTigWG4xSOukaG"}
+    # French: ElevenLabs' multilingual model, told the language (VAPI's default, eleven_turbo_v2, is English-only).
+    assert body["voice"] == {
+        "provider": "11labs",
+        "voiceId": "VR6AewLTigWG4xSOukaG",
+        "model": "eleven_turbo_v2_5",
+        "language": "fr",
+    }
     assert body["transcriber"]["language"] == "fr"
     assert body["server"] == {
         "url": "https://bots.example.com/api/vapi/webhook",
-        "headers": {"x-vapi-secret": WEBHOOK_SECRET},
+        "headers": {"x-vapi-secret": secret},
     }
+    assert body["clientMessages"] == ["transcript", "speech-update"]
     assert {"status-update", "end-of-call-report"} <= set(body["serverMessages"])
     assert body["metadata"] == {"botUuid": bot.uuid, "botId": bot.id}
 

@@ -311,6 +311,12 @@ def test_a_language_saved_before_the_list_is_sent_as_vapi_spells_it():
     assert body_for("ga")["transcriber"]["language"] == "ga"  # unknown: VAPI says why, the owner sees it
 
 
+def test_the_browser_is_sent_only_transcripts_and_speech_updates():
+    # clientMessages: what VAPI forwards to the web SDK during a call; its default includes "metadata",
+    # "conversation-update", "model-output" and "tool-calls", none of which the widget reads.
+    assert body_for("en")["clientMessages"] == ["transcript", "speech-update"]
+
+
 def test_assistant_body(settings):
     settings.VAPI_MODEL_PROVIDER = "openai"
     settings.VAPI_MODEL = "gpt-4o-mini"
@@ -353,5 +359,6 @@ def test_assistant_body(settings):
         "transcriber": {"provider": "deepgram", "model": "nova-2", "language": "es"},
         "server": {"url": "https://bots.example.com/api/vapi/webhook", "headers": {"x-vapi-secret": "s3"}},
         "serverMessages": ["status-update", "end-of-call-report"],
+        "clientMessages": ["transcript", "speech-update"],
         "metadata": {"botUuid": "u1"},
     }

@@ -121,7 +121,10 @@ def main() -> None:
             "messagesOpenAIFormatted": [{"role": "user", "content": "When does the swimming pool close?"}],
         }
     }
-    vapi = {"content_type": "application/json", "headers": {"x-vapi-secret": SECRET}}
+    from bots.vapi import bot_secret
+
+    # The bot's own secret, as its assistant sends it (the per-bot statement runs on SQLite too).
+    vapi = {"content_type": "application/json", "headers": {"x-vapi-secret": bot_secret(uuid)}}
     answer = body(check(public.post("/api/vapi/knowledge-base", knowledge, **vapi)))
     assert answer["documents"], answer
     call = {"id": "call_walk_1", "assistantId": ASSISTANT, "type": "webCall", "createdAt": "2026-11-20T09:59:58Z"}

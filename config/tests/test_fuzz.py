@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from bots.tests.factories import BotFactory
+from bots.vapi import bot_secret
 from config.tests.openapi_schema import REPORTS, VAPI_SECRET, WITHOUT_COVERAGE, Seeded, hypothesis_settings, load_schema
 
 pytestmark = pytest.mark.slow
@@ -152,15 +153,16 @@ def _vapi_message() -> st.SearchStrategy:
 @pytest.mark.parametrize("path", ["/api/vapi/webhook", "/api/vapi/knowledge-base"])
 def test_vapi_messages_with_hostile_values_are_never_a_server_error(db, client, client_for, settings, user, path):
     settings.VAPI_WEBHOOK_SECRET = VAPI_SECRET
-    BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_fz")
+    bot = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_fz")
     owner = client_for(user)
+    secret = bot_secret(bot.uuid)  # the bot's own secret: the per-bot statement is the one fuzzed
 
     @settings_for(MACHINE_EXAMPLES)
     @hypothesis.seed(SEED)
     @hypothesis.given(message=_vapi_message())
     def deliver(message):
         body = json.dumps({"message": message})
-        response = client.post(path, body, content_type="application/json", headers={"x-vapi-secret": VAPI_SECRET})
+        response = client.post(path, body, content_type="application/json", headers={"x-vapi-secret": secret})
         assert response.status_code < 500, (response.status_code, body[:500])
         # What was stored must not break the owner's reports either.
         for report in ("calls", "logs", "overview"):

@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 from bots.api.scoping import BotView
 from bots.api.serializers import LowerCaseChoiceField
 from bots.models import Bot, BotStatus, RagSourceType
-from bots.vapi import request_has_vapi_secret
+from bots.vapi import VapiCaller, vapi_caller
 from common.errors import ForbiddenError, NotFoundError, ServiceError, UnavailableError
 from common.inputs import load_json, read_body
 from common.replica import replica_reads
@@ -321,27 +321,45 @@ def _last_user_message(message: dict[str, Any]) -> str:
     return ""
 
 
-def _bot_for(message: dict[str, Any]) -> Bot | None:
-    """The bot whose assistant is on the call: the call's assistant id, else our bot uuid in the assistant's
-    metadata."""
+# What answering a knowledge-base request reads of its bot.
+_BOT_FIELDS = Bot.objects.only("id", "language", "rag_enabled", "status", "vapi_assistant_id")
+
+
+def _named_assistant(message: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The assistant id and our bot uuid (the assistant's metadata) a request names, as far as it names them."""
     call = message.get("call") if isinstance(message.get("call"), dict) else {}
     assistant = message.get("assistant") if isinstance(message.get("assistant"), dict) else {}
     assistant_id = call.get("assistantId") or assistant.get("id")
-    bots = Bot.objects.only("id", "language", "rag_enabled", "status")
-    if isinstance(assistant_id, str) and assistant_id:
-        bot = bots.filter(vapi_assistant_id=assistant_id).first()
-        if bot is not None:
-            return bot
     metadata = assistant.get("metadata") if isinstance(assistant.get("metadata"), dict) else {}
     uuid = metadata.get("botUuid")
-    return bots.filter(uuid=uuid).first() if isinstance(uuid, str) and uuid else None
+    return (
+        assistant_id if isinstance(assistant_id, str) and assistant_id else None,
+        uuid if isinstance(uuid, str) and uuid else None,
+    )
+
+
+def _bot_for(message: dict[str, Any], caller: VapiCaller) -> Bot | None:
+    """The bot to answer for. A bot's own secret answers for that bot only, whatever the body names (a call of
+    another assistant gets nothing): a leaked secret reads no other bot's chunks. The shared secret of assistants
+    made before per-bot secrets: the bot whose assistant is on the call, else our bot uuid in its metadata."""
+    assistant_id, uuid = _named_assistant(message)
+    if caller.bot_uuid is not None:
+        bot = _BOT_FIELDS.filter(uuid=caller.bot_uuid).first()
+        if bot is None or (assistant_id is not None and assistant_id != bot.vapi_assistant_id):
+            return None
+        return bot
+    if assistant_id is not None:
+        bot = _BOT_FIELDS.filter(vapi_assistant_id=assistant_id).first()
+        if bot is not None:
+            return bot
+    return _BOT_FIELDS.filter(uuid=uuid).first() if uuid else None
 
 
 class KnowledgeBaseView(APIView):
     """``POST /api/vapi/knowledge-base``: VAPI asks for context during a call; we answer with the bot's best
     chunks for the caller's last words. It is on the live voice path: at most three indexed queries, no writes."""
 
-    authentication_classes: list = []  # the shared secret is the authentication
+    authentication_classes: list = []  # the bot's secret is the authentication
     permission_classes = [AllowAny]
     parser_classes: list = []
 
@@ -352,7 +370,8 @@ class KnowledgeBaseView(APIView):
                 "x-vapi-secret",
                 location=OpenApiParameter.HEADER,
                 required=True,
-                description="The shared secret (VAPI_WEBHOOK_SECRET) set on the assistants' knowledge base",
+                description="The bot's own secret, set on its assistant's knowledge base (derived from "
+                "VAPI_WEBHOOK_SECRET); it answers for that bot only",
             )
         ],
         responses={
@@ -370,15 +389,17 @@ class KnowledgeBaseView(APIView):
                     )
                 },
             ),
-            # The shared secret, not a sign-in: the rule that documents 401s does not see it.
+            # The bot's secret, not a sign-in: the rule that documents 401s does not see it.
             401: OpenApiResponse(description="Missing or wrong x-vapi-secret"),
+            413: OpenApiResponse(description="Larger than VAPI_WEBHOOK_MAX_MB (20 MB by default)"),
         },
         auth=[],
     )
     def post(self, request: Request):
         if not settings.VAPI_WEBHOOK_SECRET:
             raise UnavailableError("The VAPI knowledge base is not configured (VAPI_WEBHOOK_SECRET)")
-        if not request_has_vapi_secret(request):
+        caller = vapi_caller(request)
+        if caller is None:
             return JsonResponse({"success": False, "error": "Unauthorized"}, status=401)
         body = load_json(read_body(request, max_bytes=settings.VAPI_WEBHOOK_MAX_MB * 1024 * 1024), from_machine=True)
         # VAPI sends an object whose message is an object; anything else is not one of its requests.
@@ -389,7 +410,7 @@ class KnowledgeBaseView(APIView):
             raise ServiceError("Malformed request: message is not a JSON object")
         if message.get("type") != "knowledge-base-request":
             return JsonResponse({"documents": []})
-        bot = _bot_for(message)
+        bot = _bot_for(message, caller)
         if bot is None or not bot.rag_enabled or bot.status != BotStatus.ACTIVE:
             logger.info("Knowledge-base request for an unknown or inactive bot")
             return JsonResponse({"documents": []})

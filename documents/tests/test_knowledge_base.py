@@ -5,19 +5,22 @@ from __future__ import annotations
 import pytest
 
 from bots.tests.factories import BotFactory
+from bots.vapi import bot_secret
 from documents.services import document_index_text
 from documents.tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "kb-secret-0123456789"
+KEY = "kb-secret-0123456789"  # VAPI_WEBHOOK_SECRET
+BOT_UUID = "5d0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a01"
+SECRET = bot_secret(BOT_UUID, KEY)  # what the bot's assistant sends
 URL = "/api/vapi/knowledge-base"
 
 
 @pytest.fixture
 def bot(settings, user):
-    settings.VAPI_WEBHOOK_SECRET = SECRET
-    bot = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_kb")
+    settings.VAPI_WEBHOOK_SECRET = KEY
+    bot = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_kb", uuid=BOT_UUID)
     for name, text in (
         ("hours.txt", "The spa is open from 9 am to 8 pm, every day except Monday."),
         ("pool.txt", "The swimming pool is heated to 28 degrees and open until 10 pm."),
@@ -73,12 +76,56 @@ def test_the_bot_is_found_by_metadata_when_the_call_has_no_assistant_id(client, 
     assert post(client, body).json()["documents"]
 
 
-@pytest.mark.parametrize("secret", [None, "", "wrong-secret"])
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", KEY, bot_secret(BOT_UUID, "another-key-0123456789")])
 def test_a_wrong_secret_is_401(client, bot, secret):
     response = post(client, request("pool"), secret=secret)
 
     assert response.status_code == 401
     assert response.json() == {"success": False, "error": "Unauthorized"}
+
+
+def another_bot(user, **fields):
+    other = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_other", **fields)
+    document = DocumentFactory(bot=other, name="other.txt", content=None, chunks=[])
+    document_index_text(document=document, text="The other bot's secret recipe: the pool is salt water.")
+    return other
+
+
+def test_a_bots_secret_reads_no_other_bots_chunks(client, bot, user):
+    # Naming the other bot's assistant (or its uuid in the metadata) with this bot's secret gets nothing of it.
+    other = another_bot(user)
+    named_by_id = request("pool recipe", assistant_id="asst_other")
+    named_by_metadata = request("pool recipe", assistant_id=None, assistant={"metadata": {"botUuid": other.uuid}})
+
+    assert post(client, named_by_id).json() == {"documents": []}
+    contents = [document["content"] for document in post(client, named_by_metadata).json()["documents"]]
+    assert contents  # this bot's own chunks, and none of the other's
+    assert not any("secret recipe" in content for content in contents)
+
+
+def test_the_other_bot_answers_with_its_own_secret(client, bot, user, settings):
+    other = another_bot(user)
+
+    response = post(client, request("secret recipe", assistant_id="asst_other"), secret=bot_secret(other.uuid, KEY))
+
+    assert response.json()["documents"][0]["content"].startswith("The other bot's secret recipe")
+
+
+def test_the_shared_secret_of_older_assistants_while_it_is_a_previous_secret(client, bot, settings):
+    assert post(client, request("pool"), secret=KEY).status_code == 401
+    settings.VAPI_WEBHOOK_PREVIOUS_SECRETS = [KEY]
+
+    assert post(client, request("pool"), secret=KEY).json()["documents"]
+
+
+def test_a_long_conversation_beyond_djangos_cap_is_answered(client, bot, settings):
+    body = request("When does the swimming pool close?")
+    body["message"]["messagesOpenAIFormatted"][:0] = [{"role": "user", "content": "x" * 1000}] * 3000  # ~3 MB
+
+    assert post(client, body).json()["documents"][0]["content"].startswith("The swimming pool")
+    settings.VAPI_WEBHOOK_MAX_MB = 1
+    response = post(client, body)
+    assert (response.status_code, response.json()) == (413, {"success": False, "error": "Request body too large"})
 
 
 def test_unknown_assistant_gets_empty_documents(client, bot):

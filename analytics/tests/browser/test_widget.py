@@ -203,6 +203,44 @@ def test_a_call_runs_on_vapi_and_records_its_session_from_start_to_end(page, ori
     assert page.console_log.errors() == []
 
 
+def test_no_secret_reaches_the_visitors_browser(page, origins, settings):
+    """Everything the visitor's browser receives during a call (every response, what the SDK is given, the page and
+    its storage) holds neither VAPI's keys nor the bot's own webhook secret (bots/vapi.py)."""
+    from bots.vapi import bot_secret
+
+    settings.VAPI_WEBHOOK_SECRET = "browser-test-webhook-key-0123456789"
+    settings.VAPI_PRIVATE_KEY = "sk_browser_test_private_0123456789"
+    bot = BotFactory(active=True)
+    secret = bot_secret(bot.uuid)
+    forbidden = [settings.VAPI_WEBHOOK_SECRET, settings.VAPI_PRIVATE_KEY, secret, secret.partition(".")[2]]
+    received = []
+
+    def keep(response):
+        try:
+            received.append((response.url, response.text(), json.dumps(response.headers)))
+        except Exception:
+            received.append((response.url, "", json.dumps(response.headers)))
+
+    page.on("response", keep)
+    open_test_page(page, origins, bot)
+    call_button(page, bot).click()
+    expect(call_button(page, bot)).to_have_attribute("aria-pressed", "true")
+    session_of(bot)
+    say(page, "What are your opening hours?")
+
+    seen = {url: body + headers for url, body, headers in received}
+    seen["the SDK's calls"] = json.dumps(fake_calls(page))
+    seen["the page"] = page.content()
+    seen["storage and cookies"] = page.evaluate(
+        "() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])"
+    )
+    assert any(bot.uuid in text for text in seen.values())  # the widget's own requests were seen
+    assert any("/api/widget/" in url for url in seen)
+    for where, text in seen.items():
+        for value in forbidden:
+            assert value not in text, (where, value[:6])
+
+
 def test_leaving_the_page_during_a_call_ends_its_session(page, origins):
     bot = BotFactory(active=True)
     open_test_page(page, origins, bot)
