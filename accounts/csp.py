@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from csp.constants import NONCE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
+from csp.constants import NONCE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -29,8 +29,9 @@ from accounts.pages import clerk_frontend_api
 
 Directives = dict[str, list[str]]
 
-# Where VAPI's script-tag SDK comes from (public/js/external-chatbot-voice.js, VAPI_SDK_URL).
-VAPI_SDK_ORIGIN = "https://cdn.jsdelivr.net"
+# Where Daily's call machine comes from: the SDK (public/js/vendor/vapi-web-*.js, @daily-co/daily-js inside) has it
+# loaded with a <script> from here (``avoidEval``) instead of fetched and run with Function().
+DAILY_CALL_MACHINE_ORIGIN = "https://c.daily.co"
 # The SDK's web client starts the call here (@vapi-ai/web's default base URL).
 VAPI_API_ORIGIN = "https://api.vapi.ai"
 
@@ -71,19 +72,20 @@ def clerk_sources(_: str = "") -> Directives:
 
 
 def voice_widget_sources(widget_url: str) -> Directives:
-    """The widget embedded as on a customer's site: its script and its API at ``widget_url``'s origin (the
-    public base URL, which need not be this request's origin), VAPI's script-tag SDK from jsDelivr, and the call.
+    """The widget embedded as on a customer's site: its script, VAPI's web SDK and its API at ``widget_url``'s
+    origin (the public base URL, which need not be this request's origin), and the call.
 
-    What the SDK does, read from its source (VapiAI/html-script-tag and @vapi-ai/web, which embeds daily-js): it
-    appends a ``<style>`` and a button with icons from unpkg.com (we hide that button, its images still load);
-    ``start()`` asks api.vapi.ai for a web call and joins it with Daily's call object, whose call-machine bundle
-    daily-js fetches from c.daily.co and runs with ``Function()`` unless ``avoidEval`` is set, which the script-tag
-    SDK does not let us set. Hence ``'unsafe-eval'`` on these two pages and nowhere else; the connections and
-    workers are Daily's documented ones for its call object."""
+    What the SDK does, read from its source (@vapi-ai/web 2.7.1 with @daily-co/daily-js 0.87.0, vendored at
+    public/js/vendor/, scripts/vapi-sdk/): ``start()`` asks api.vapi.ai for a web call and joins it with Daily's
+    call object, whose call-machine bundle daily-js loads with a ``<script>`` from c.daily.co (``avoidEval``, set by
+    our bundle; without it daily-js fetches the bundle and runs it with ``Function()``, which would need
+    ``'unsafe-eval'``). It draws nothing and adds no style. The connections and workers are Daily's for its call
+    object (its call machine is fetched at run time: those origins are not verified here). docs/vapi.md says the
+    same to customers."""
     widget_origin = origin_of(widget_url)
     own = [widget_origin] if widget_origin else []
     return {
-        "script-src": [*own, VAPI_SDK_ORIGIN, UNSAFE_EVAL, "blob:"],
+        "script-src": [*own, DAILY_CALL_MACHINE_ORIGIN, "blob:"],
         "connect-src": [
             *own,
             VAPI_API_ORIGIN,
@@ -92,9 +94,7 @@ def voice_widget_sources(widget_url: str) -> Directives:
             "https://*.pluot.blue",
             "wss://*.pluot.blue",
         ],
-        "img-src": ["https://unpkg.com"],
         "worker-src": [SELF, "blob:"],
-        "style-src": [UNSAFE_INLINE],
     }
 
 

@@ -5,6 +5,7 @@ keep working for other origins; the report-only switch and the report URI from t
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -31,13 +32,12 @@ CLERK_SOURCES = {
 }
 WIDGET_SOURCES = {
     WIDGET_ORIGIN,
-    "https://cdn.jsdelivr.net",
+    "https://c.daily.co",
     "https://api.vapi.ai",
     "https://*.daily.co",
     "wss://*.daily.co",
     "https://*.pluot.blue",
     "wss://*.pluot.blue",
-    "https://unpkg.com",
 }
 
 
@@ -148,8 +148,8 @@ def test_every_html_page_has_a_policy_with_only_the_sources_it_loads(site, setti
     assert "'unsafe-inline'" not in script_src
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", body), "an inline script"
     assert not re.search(r"<[a-z][^>]*\son[a-z]+=", body), "an inline event handler"
-    # eval only where VAPI's SDK runs Daily's call bundle with Function() (accounts/csp.py says why).
-    assert ("'unsafe-eval'" in script_src) == page.widget
+    # No eval anywhere: the widget's SDK has Daily load its call bundle with a <script> (accounts/csp.py).
+    assert "'unsafe-eval'" not in script_src
 
     # Third parties exactly where the page loads them.
     expected = set()
@@ -167,13 +167,13 @@ def test_every_html_page_has_a_policy_with_only_the_sources_it_loads(site, setti
         assert f"https://{CLERK_HOST}" in policy["script-src"]
         assert f"https://{CLERK_HOST}" in policy["connect-src"]
     if page.widget:
-        assert {WIDGET_ORIGIN, "https://cdn.jsdelivr.net"} <= set(policy["script-src"])
+        assert {WIDGET_ORIGIN, "https://c.daily.co"} <= set(policy["script-src"])
         assert {WIDGET_ORIGIN, "https://api.vapi.ai", "wss://*.daily.co"} <= set(policy["connect-src"])
 
-    # Inline styles only where a third party injects them (Clerk's components, VAPI's SDK); a page's own inline
-    # <style> carries the nonce its policy names.
+    # Inline styles only where a third party injects them (Clerk's components); a page's own inline <style>
+    # carries the nonce its policy names.
     style_src = policy["style-src"]
-    assert ("'unsafe-inline'" in style_src) == ((clerk and page.layout) or page.widget)
+    assert ("'unsafe-inline'" in style_src) == bool(clerk and page.layout)
     nonces = set(re.findall(r"<style nonce=\"([^\"]+)\"", body))
     if "'unsafe-inline'" in style_src:
         assert not [source for source in style_src if source.startswith("'nonce-")]  # it would void unsafe-inline
@@ -258,3 +258,31 @@ def test_the_environment_switches_to_report_only_and_names_the_report_uri():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["None", "['https://csp.example/r']"]
+
+
+def test_the_widgets_sdk_is_the_vendored_build_it_names_with_its_hash(client, db):
+    """public/js/external-chatbot-voice.js loads VAPI's SDK from this app with Subresource Integrity: the file it
+    names must have the hash it names (scripts/vapi-sdk/build.sh prints both), and be served to any origin (SRI
+    on another origin needs CORS)."""
+    import hashlib
+    from pathlib import Path
+
+    from django.conf import settings
+
+    widget = (Path(settings.BASE_DIR) / "public/js/external-chatbot-voice.js").read_text()
+    path = re.search(r'const VAPI_SDK_PATH = "([^"]+)"', widget).group(1)
+    integrity = re.search(r'const VAPI_SDK_INTEGRITY = "sha384-([^"]+)"', widget).group(1)
+    assert "@latest" not in widget
+    assert "cdn.jsdelivr.net" not in widget
+
+    response = client.get(path, HTTP_ORIGIN="https://customer.example")
+
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    assert base64.b64encode(hashlib.sha384(content).digest()).decode() == integrity
+    assert response["Access-Control-Allow-Origin"] == "*"
+    version = re.search(r"vapi-web-([0-9.]+)\.js", path).group(1)
+    lock = json.loads((Path(settings.BASE_DIR) / "scripts/vapi-sdk/package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@vapi-ai/web"]["version"] == version
+    assert lock["packages"]["node_modules/@vapi-ai/web"]["integrity"].startswith("sha512-")
+    assert f'"{version}"'.encode() in content  # the bundle says the version its name says

@@ -10,8 +10,9 @@
  * is active (a "coming soon" badge otherwise), records a visitor session around each call, and starts the call with
  * VAPI's script-tag SDK. Plain ES2017, no dependencies, no globals but window.VoiceBotWidget; DOM built with
  * createElement/textContent only, styles in a constructed stylesheet (CSSOM; a <style> element only in browsers
- * without one), no eval or handler strings: CSP-friendly. What a site's CSP needs for it (and for VAPI's SDK, which
- * runs Daily's call bundle with Function()) is in the README's Widget part.
+ * without one), no eval or handler strings: CSP-friendly. VAPI's web SDK (@vapi-ai/web, pinned) is served by the
+ * app next to this script and checked against its hash; it has Daily load its call bundle with a <script> rather
+ * than Function(). What a site's CSP needs is in docs/vapi.md ("The widget's SDK and a site's CSP").
  * Nothing here may break the host page: every entry point catches and warns.
  */
 (function () {
@@ -21,8 +22,12 @@
   if (window.VoiceBotWidget) return;
 
   const PREFIX = "[VoiceBot]";
-  const VAPI_SDK_URL = "https://cdn.jsdelivr.net/gh/VapiAI/html-script-tag@latest/dist/assets/index.js";
-  const SDK_BUTTON_ID = "vapi-support-btn"; // the SDK draws its own button; ours replaces it
+  // VAPI's web SDK: @vapi-ai/web 2.7.1 from the npm registry, bundled by scripts/vapi-sdk/build.sh and served by the
+  // app (the origin of this script); the browser runs it only if its bytes have this SHA-384 (Subresource Integrity).
+  // It defines window.vapiSDK.run({apiKey}), as VAPI's script-tag SDK did, without that SDK's button.
+  const VAPI_SDK_PATH = "/js/vendor/vapi-web-2.7.1.js";
+  const VAPI_SDK_INTEGRITY = "sha384-ELcbg92vOfmxazx9TNxYJynQYhltZb+tbOgoPD7Jt5+a6Ls2r+hONsbwRFrhHaie";
+  const SDK_BUTTON_ID = "vapi-support-btn"; // VAPI's former script-tag SDK drew a button of its own; ours replaces it
   const TIMEOUT_MS = 15000;
   const warn = (...args) => {
     try {
@@ -319,8 +324,8 @@
         if (!call.vapi) {
           const sdk = await loadSdk();
           if (attempt !== call.attempt) return endSession(false);
-          // run() builds the SDK's Vapi instance and a floating button of its own, which we hide: ours drives the
-          // call with vapi.start() (the original only called run(), so its button never started a call by itself).
+          // run() builds the SDK's Vapi instance; ours drives the call with vapi.start(). (VAPI's former script-tag
+          // SDK also drew a floating button of its own, hidden if one is there.)
           const vapi = sdk.run({ apiKey: publicKey, assistant: bot.assistantId });
           if (!vapi || typeof vapi.on !== "function") throw new Error("the VAPI SDK did not start");
           hideSdkButton();
@@ -470,7 +475,9 @@
     if (!sdkPromise) {
       sdkPromise = new Promise((resolve, reject) => {
         const tag = document.createElement("script");
-        tag.src = VAPI_SDK_URL;
+        tag.src = api(VAPI_SDK_PATH);
+        tag.integrity = VAPI_SDK_INTEGRITY;
+        tag.crossOrigin = "anonymous"; // SRI on another origin needs CORS (the app's static files allow any origin)
         tag.async = true;
         const timer = setTimeout(() => reject(new Error("the VAPI SDK took too long to load")), TIMEOUT_MS);
         tag.addEventListener("load", () => {

@@ -4,9 +4,9 @@ components, the admin's widgets and popups, Swagger UI). Violations are collecte
 (``page.console_log``), which every browser test of the project checks.
 
 Third parties are played by stand-ins served with Playwright's routes (no network here), each doing what the real
-script does that a policy governs: VAPI's SDK (an inline <style>, icons from unpkg.com, api.vapi.ai, Daily's call
-bundle fetched from c.daily.co and run with Function(), a blob: worker) and Clerk's (its Frontend API, CSS-in-JS
-styles, avatars, Cloudflare's bot-protection script and iframe, a blob: worker). Daily's websockets cannot be
+script does that a policy governs: VAPI's API (a web call) and Daily's call machine (loaded by the real, vendored
+VAPI SDK with a <script> from c.daily.co), and Clerk's script (its Frontend API, CSS-in-JS styles, avatars,
+Cloudflare's bot-protection script and iframe, a blob: worker). Daily's websockets cannot be
 opened without the network (Playwright mocks them in script, where no policy applies): their origins are checked
 by the header test (accounts/tests/test_csp.py)."""
 
@@ -32,47 +32,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CLERK_HOST = "clerk.example.test"
 RECORDING = "https://recordings.example.test/calls/front-desk.wav"
-
-VAPI_SDK_STAND_IN = """
-(() => {
-  window.vapiSDK = {
-    run({ apiKey, assistant }) {
-      const style = document.createElement("style");
-      style.innerText = ".vapi-btn { border-radius: 50%; min-width: 50px; height: 50px; }";
-      document.head.appendChild(style);
-      const button = document.createElement("button");
-      button.id = "vapi-support-btn";
-      button.className = "vapi-btn";
-      const icon = document.createElement("img");
-      icon.src = "https://unpkg.com/lucide-static@0.321.0/icons/phone.svg";
-      icon.alt = "Icon";
-      button.appendChild(icon);
-      document.body.appendChild(button);
-      const handlers = {};
-      const vapi = {
-        on(name, handler) { (handlers[name] = handlers[name] || []).push(handler); },
-        emit(name, payload) { (handlers[name] || []).forEach((handler) => handler(payload)); },
-        async start(assistantId) {
-          const call = await (await fetch("https://api.vapi.ai/call/web", {
-            method: "POST", body: JSON.stringify({ assistantId, apiKey }),
-          })).json();
-          const bundle = await (await fetch(
-            "https://c.daily.co/call-machine/versioned/0.92.2/static/call-machine-object-bundle.js"
-          )).text();
-          Function('"use strict";' + bundle)();
-          const code = new Blob(["postMessage('ready')"], { type: "text/javascript" });
-          const worker = new Worker(URL.createObjectURL(code));
-          await new Promise((resolve) => { worker.onmessage = resolve; });
-          window.__standInCall = { id: call.id, assistant, bundleRan: window.__dailyBundleRan === true };
-          vapi.emit("call-start");
-        },
-        stop() { setTimeout(() => vapi.emit("call-end"), 10); },
-      };
-      return vapi;
-    },
-  };
-})();
-"""
 
 CLERK_STAND_IN = """
 (() => {
@@ -134,17 +93,10 @@ def wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
 
 def serve_third_parties(context) -> None:
     context.route(
-        "https://cdn.jsdelivr.net/gh/VapiAI/**",
-        lambda route: route.fulfill(body=VAPI_SDK_STAND_IN, content_type="text/javascript", headers=CORS),
-    )
-    context.route(
-        "https://unpkg.com/**",
-        lambda route: route.fulfill(body='<svg xmlns="http://www.w3.org/2000/svg"/>', content_type="image/svg+xml"),
-    )
-    context.route(
         "https://api.vapi.ai/**",
         lambda route: route.fulfill(
-            json={"id": "call_stand_in", "webCallUrl": "https://vapi.daily.co/x"}, headers=CORS
+            json={"id": "call_stand_in", "webCallUrl": "https://vapi.daily.co/x"},
+            headers={**CORS, "Access-Control-Allow-Headers": "authorization, content-type"},
         ),
     )
     context.route(
@@ -337,16 +289,19 @@ def call_button(page, bot):
 
 
 def make_a_call(page, bot) -> None:
-    """Press the widget's button, VAPI's SDK (the stand-in) loads and connects; press again to hang up."""
+    """Press the widget's button: VAPI's SDK (the vendored build, run only if its hash matches) loads from the
+    widget's origin, asks VAPI (the stand-in) for a web call with the public key, and Daily loads its call machine
+    (the stand-in) with a <script> from c.daily.co, no eval; press again to hang up. The stand-in call machine
+    does not connect: the call goes no further than that, which is all a policy governs."""
+    requests = []
+    page.on("request", lambda request: requests.append((request.method, request.url, request.headers)))
     button = call_button(page, bot)
     button.click()
-    expect(button).to_have_attribute("aria-pressed", "true")
-    assert page.evaluate("() => window.__standInCall") == {
-        "id": "call_stand_in",
-        "assistant": bot.vapi_assistant_id,
-        "bundleRan": True,
-    }
-    expect(page.locator("#vapi-support-btn")).to_be_hidden()
+    page.wait_for_function("() => window.__dailyBundleRan === true", timeout=15_000)
+    assert page.evaluate("() => window.vapiSDK.version") == "2.7.1"
+    (web_call,) = [r for r in requests if r[0] == "POST" and r[1] == "https://api.vapi.ai/call/web"]
+    assert web_call[2]["authorization"] == "Bearer pk-test-0f4c2a1e"
+    assert any(r[1].endswith("/js/vendor/vapi-web-2.7.1.js") for r in requests)
     session = wait_until(lambda: Session.objects.filter(bot=bot).order_by("-start_time").first(), message="session")
     button.click()
     expect(button).to_have_attribute("aria-pressed", "false")

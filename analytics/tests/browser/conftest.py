@@ -17,11 +17,12 @@ from config.tests.browser import VIEWPORT, new_page
 
 VAPI_PUBLIC_KEY = "pk-test-0f4c2a1e"
 
-# A stand-in for VAPI's script-tag SDK, installed before any script of the page runs. Like the real one
-# (github.com/VapiAI/html-script-tag, src/index.js), run() returns a Vapi-like object and draws a button of its
-# own (#vapi-support-btn); start() connects (call-start), then the caller speaks: a partial and a final user
-# transcript and the assistant's answer; stop() hangs up (call-end). Calls are recorded in window.__fakeVapiCalls,
-# and window.__fakeVapi.emit() lets a test play further events.
+# A stand-in for VAPI's SDK, installed before any script of the page runs (so the widget does not load the vendored
+# one, public/js/vendor/: accounts/tests/browser/test_csp.py runs that). Like it (scripts/vapi-sdk/entry.js), run()
+# returns a Vapi-like object; like VAPI's former script-tag SDK, it also draws a button of its own
+# (#vapi-support-btn), which the widget must keep hidden. start() connects (call-start), then the caller speaks: a
+# partial and a final user transcript and the assistant's answer; stop() hangs up (call-end). Calls are recorded
+# in window.__fakeVapiCalls, and window.__fakeVapi.emit() lets a test play further events.
 FAKE_VAPI = """
 (() => {
   window.__fakeVapiCalls = [];
