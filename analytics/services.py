@@ -369,17 +369,20 @@ ON CONFLICT ("vapiCallId") DO UPDATE SET
     "startedAt" = COALESCE(%(started_at)s, calls."startedAt"),
     "endedAt" = COALESCE(%(ended_at)s, calls."endedAt"),
     "updatedAt" = excluded."updatedAt"
--- A call stays its bot's: a delivery that finds another bot (a forged or confused one) changes nothing.
-WHERE calls."botId" = excluded."botId"
+{{conflict}}
 RETURNING "id", "botId", "userId"
 """  # noqa: S608
 # Authenticated by the shared secret (GET /call, or a request with the pre-per-bot secret): the bot whose assistant
 # is on the call; else the one our metadata on the assistant names.
-_UPSERT_ANY_BOT = _UPSERT.format(where='bots."vapiAssistantId" = %(assistant_id)s OR bots."uuid" = %(bot_uuid)s')
-# Authenticated by one bot's secret: that bot, and only for a call of its own assistant (or of no assistant named).
+_UPSERT_ANY_BOT = _UPSERT.format(
+    where='bots."vapiAssistantId" = %(assistant_id)s OR bots."uuid" = %(bot_uuid)s', conflict=""
+)
+# Authenticated by one bot's secret: that bot, and only for a call of its own assistant (or of no assistant named);
+# and a call recorded for another bot stays as it is (the secret could be leaked, the call id known).
 _UPSERT_ONE_BOT = _UPSERT.format(
     where='bots."uuid" = %(caller)s '
-    "AND COALESCE(bots.\"vapiAssistantId\", '') = COALESCE(%(assistant_id)s, bots.\"vapiAssistantId\", '')"
+    "AND COALESCE(bots.\"vapiAssistantId\", '') = COALESCE(%(assistant_id)s, bots.\"vapiAssistantId\", '')",
+    conflict='WHERE calls."botId" = excluded."botId"',
 )
 
 
@@ -489,8 +492,11 @@ def calls_sync(
             limit = LARGEST_PAGE if shortest else page_size
             calls = vapi.list_calls(created_from=start, created_before=end, limit=limit)
             stats.pages += 1
+            times = []
             for item in calls:
                 facts = facts_from_call(item)
+                if facts is not None and facts.created_at and start <= facts.created_at < end:
+                    times.append(facts.created_at)
                 if facts is None or facts.vapi_call_id in seen:
                     continue
                 seen.add(facts.vapi_call_id)
@@ -510,9 +516,26 @@ def calls_sync(
                 if shortest:
                     logger.warning("VAPI lists %d or more calls created in one millisecond; some may be missed", limit)
                     continue
-                middle = _whole_ms(start + (end - start) / 2)  # as VAPI reads it: both halves share the bound
-                windows += [(start, middle), (middle, end)]  # the newer half is asked first
+                windows += _split(start, end, times)  # the newest part is asked first
     return stats
+
+
+def _split(
+    start: datetime.datetime, end: datetime.datetime, times: list[datetime.datetime]
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The parts of a window whose page came back full, oldest first, in whole milliseconds (as VAPI reads the
+    bounds). Split at the median creation time of the calls the page listed, so that the parts divide the calls,
+    not the years (a sync over 26 years of calls made in one afternoon asks a few windows, not 40); a page of calls
+    all made in one millisecond gives that millisecond a window of its own (asked with the largest page); without
+    times to go by, the middle of the window."""
+    times = sorted(_whole_ms(moment) for moment in times)
+    if times and times[0] == times[-1] and end - start > SHORTEST_WINDOW:
+        tie, after = times[0], times[0] + SHORTEST_WINDOW
+        return [(a, b) for a, b in ((start, tie), (tie, after), (after, end)) if a < b]
+    middle = times[len(times) // 2] if times else start
+    if not start < middle < end:
+        middle = _whole_ms(start + (end - start) / 2)
+    return [(start, middle), (middle, end)]
 
 
 def _whole_ms(moment: datetime.datetime) -> datetime.datetime:

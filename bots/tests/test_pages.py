@@ -438,7 +438,9 @@ def test_invalid_data_shows_each_error_next_to_its_field_and_keeps_the_values(ow
     assert 'aria-invalid="true"' in name
     assert 'aria-describedby="name-errors"' in name
     assert '<ul class="errorlist" id="name-errors"><li>This field may not be blank.</li></ul>' in name
-    assert "Enter a language code such as en, es or pt-BR." in field_html(html, "id_language")
+    assert "&quot;not a language!&quot; is not a supported language. Use one of: en, " in field_html(
+        html, "id_language"
+    )
     assert '<option value="not a language!" selected>' in html  # the value stays, even when it is not offered
     assert "is not a valid choice." in field_html(html, "id_voice")
     assert "Enter an http or https URL." in field_html(html, "id_rag_url")
