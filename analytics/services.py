@@ -471,9 +471,10 @@ def calls_sync(
     Paged by time windows, not by the order of VAPI's answer: ``GET /call`` has no cursor and no documented sort
     order (openapi.json, ``GET /call``: ``limit``, ``createdAtGe``/``createdAtLt``, …; spec/vapi.md section 1). A
     window ``[from, to)`` that comes back with fewer calls than the page holds is complete, whatever their order;
-    one that fills the page is split in two halves, each asked again (the calls of the full page are recorded
-    meanwhile). So no call is skipped at a page boundary, several calls in the same millisecond included, up to
-    ``LARGEST_PAGE`` of them. Newest windows first, so that ``max_pages`` (requests) keeps the most recent calls."""
+    one that fills the page is split in two at its calls' median time, each part asked again (the calls of the full
+    page are recorded meanwhile; ``_split``). So no call is skipped at a page boundary, several calls in the same
+    millisecond included, up to ``LARGEST_PAGE`` of them. Newest windows first, so that ``max_pages`` (requests)
+    keeps the most recent calls."""
     from bots.vapi import VapiClient  # bots sits below analytics; the client is only needed here
 
     stats = SyncStats()

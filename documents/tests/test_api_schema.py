@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.schema import api_schema, assert_documented
 from bots.tests.factories import BotFactory
+from bots.vapi import bot_secret
 from documents.models import Document, DocumentStatus
 from documents.services import document_index_text
 from documents.tests.factories import DocumentFactory
@@ -18,7 +19,9 @@ from documents.tests.pdfgen import make_pdf
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "kb-secret-0123456789"
+KEY = "kb-secret-0123456789"  # VAPI_WEBHOOK_SECRET
+KB_BOT_UUID = "5d0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a09"
+SECRET = bot_secret(KB_BOT_UUID, KEY)  # the bot's own secret, as its assistant sends it
 DOWNLOADS = [
     ("faq.txt", b"Hello"),
     ("menu.pdf", make_pdf(["Soup"])),
@@ -108,8 +111,8 @@ def test_a_website_resync(client_for, user, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def kb_bot(settings, user):
-    settings.VAPI_WEBHOOK_SECRET = SECRET
-    bot = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_kb")
+    settings.VAPI_WEBHOOK_SECRET = KEY
+    bot = BotFactory(user=user, active=True, rag_enabled=True, vapi_assistant_id="asst_kb", uuid=KB_BOT_UUID)
     document = DocumentFactory(bot=bot, name="pool.txt", content=None, chunks=[])
     document_index_text(document=document, text="The swimming pool is open until 10 pm.")
     return bot

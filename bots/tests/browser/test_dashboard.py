@@ -113,7 +113,13 @@ def test_create_a_bot_watch_it_go_live_copy_its_code_and_delete_it(
     assert body["name"] == "Reception"
     assert body["firstMessage"] == "Guten Tag! Wie kann ich helfen?"
     assert body["model"]["messages"][0]["content"] == "You are the receptionist of Example GmbH. Answer briefly."
-    assert body["voice"] == {"provider": "11labs", "voiceId": VOICE_IDS["emma"]}
+    # German: ElevenLabs' multilingual model, told the language (bots/vapi.py).
+    assert body["voice"] == {
+        "provider": "11labs",
+        "voiceId": VOICE_IDS["emma"],
+        "model": "eleven_turbo_v2_5",
+        "language": "de",
+    }
     assert body["transcriber"]["language"] == "de"
     assert body["metadata"] == {"botUuid": bot.uuid, "botId": bot.id}
     expect(page.locator(".bot-title [hx-trigger]")).to_have_count(0)  # polling stopped
