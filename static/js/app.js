@@ -66,6 +66,73 @@
     if (bar) bar.hidden = true;
   });
 
+  // --- Keyboard focus around htmx requests (WCAG 2.4.3: the focus never falls to <body>). ---------------------
+  const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+  // A busy form ([data-busy]): while its request runs, its buttons say so (aria-disabled, styled as disabled)
+  // instead of being disabled, as hx-disabled-elt would: a disabled button drops the focus to <body>, and the
+  // next Tab starts over from the top of the page. The form's hx-sync="this:drop" ignores a second submission
+  // meanwhile.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-busy")) return;
+    form.setAttribute("aria-busy", "true");
+    for (const button of form.querySelectorAll("button")) button.setAttribute("aria-disabled", "true");
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-busy")) return;
+    form.removeAttribute("aria-busy");
+    for (const button of form.querySelectorAll("button")) button.removeAttribute("aria-disabled");
+  });
+
+  // A placeholder that htmx fills in place (the bot page's knowledge base: aria-busy="true" while it loads) is
+  // busy no more once its content is in: assistive technologies may hold back a busy region's content.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const target = event.detail.target;
+    if (target && target.isConnected && target.getAttribute("aria-busy") === "true") {
+      target.removeAttribute("aria-busy");
+    }
+  });
+
+  // After a swap, htmx gives the focus back to an element the swap replaced when the new content has one with its
+  // id. When it has none (a deleted document's row, a re-activated bot's button, the last page's Next link), the
+  // focus goes to the element named by the closest data-focus-after (a selector) around the element that made
+  // the request: the status message that says what happened, or the new content (made focusable with
+  // tabindex="-1" if it is not).
+  let focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", () => {
+    focusedBeforeSwap = document.activeElement;
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const lost = focusedBeforeSwap;
+    focusedBeforeSwap = null;
+    if (!lost || lost === document.body || lost.isConnected) return;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const source = event.detail.requestConfig ? event.detail.requestConfig.elt : event.detail.elt;
+    const holder = source && source.closest ? source.closest("[data-focus-after]") : null;
+    const target = holder ? document.querySelector(holder.dataset.focusAfter) : null;
+    if (!target) return;
+    if (!target.matches(FOCUSABLE)) target.setAttribute("tabindex", "-1");
+    target.focus();
+  });
+
+  // A page reached after an action that said what it did (Django's messages: "Bot created.", "Bot deleted.")
+  // starts with the focus on that message, so the next Tab goes on from there rather than from the top; a page
+  // opened at a control's fragment (the delete page's Cancel: the bot page at #delete-bot) starts on that control.
+  function focusOnArrival() {
+    const id = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+    const target = id ? document.getElementById(id) : null;
+    if (target && target.matches(FOCUSABLE)) {
+      target.focus();
+      return;
+    }
+    const messages = document.querySelector("[data-focus-on-load]");
+    if (messages && document.activeElement === document.body) messages.focus();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusOnArrival);
+  else focusOnArrival();
+
   // --- Wide tables: the "Scroll sideways" hint ([data-scroll-hint], just before a .table-wrap) shows while its
   // table is wider than its box: on load, when the window changes size, and when htmx swaps in a new table. ----
   function updateScrollHints() {
