@@ -13,6 +13,8 @@ _LARGE_COLUMNS = ("content", "chunks")
 
 class DocumentInline(admin.TabularInline):
     model = Document
+    # Django's tabular inline, with named header cells and a table that scrolls in a focusable box (issue 18).
+    template = "admin/edit_inline/scrolling_tabular.html"
     fields = ("name", "status", "type", "size_display", "pages", "word_count", "uploaded_at", "processed_at")
     readonly_fields = fields
     extra = 0

@@ -82,6 +82,21 @@ def test_documents_are_inline_under_their_bot(staff_client):
     assert {form.instance for form in inline.formset.forms} == set(documents)
 
 
+def test_the_change_page_names_its_date_and_time_inputs_and_inline_columns(staff_client):
+    # Issue 18: Django's split date/time widget labels its two inputs with plain text ("Date:", "Time:"), and the
+    # tabular inline has header cells without text; axe's "label" (critical) and "empty-table-header".
+    bot = BotFactory()
+    DocumentFactory(bot=bot)
+
+    html = staff_client.get(f"/admin/bots/bot/{bot.pk}/change/").content.decode()
+
+    assert 'aria-label="Activation scheduled at: date"' in html
+    assert 'aria-label="Activation scheduled at: time"' in html
+    assert '<th class="original"><span class="visually-hidden">Document</span></th>' in html
+    assert "<th>Delete?</th>" in html
+    assert 'class="inline-scroll" tabindex="0" role="region" aria-labelledby="documents-heading"' in html
+
+
 def test_external_ids_status_and_timestamps_are_read_only(staff_client):
     bot = BotFactory(active=True)
     read_only = ("uuid", "status", "vapi_assistant_id", "created_at")
