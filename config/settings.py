@@ -54,6 +54,7 @@ COMMANDS_WITHOUT_SIGNING = frozenset(
         "changepassword",
         "axes_reset_username",
         "collectstatic",
+        "embeddings_fetch",
     }
 )
 
@@ -357,6 +358,15 @@ CHUNK_SIZE = env.int("CHUNK_SIZE", default=1000)
 CHUNK_OVERLAP = env.int("CHUNK_OVERLAP", default=150)
 # Chunks handed to VAPI's model per knowledge-base request.
 KNOWLEDGE_BASE_TOP_K = env.int("KNOWLEDGE_BASE_TOP_K", default=5)
+# Sentence embeddings (documents/embeddings): the model (one of documents.embeddings.MODELS; empty turns them off),
+# where its files are (empty: the pinned package of requirements-model.txt), texts per run of the model, and ONNX
+# Runtime's threads per process. Defaults chosen by measurement (README "Embeddings").
+EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="all-MiniLM-L6-v2")
+EMBEDDINGS_MODEL_DIR = env.str("EMBEDDINGS_MODEL_DIR", default="")
+EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=8)
+EMBEDDINGS_THREADS = env.int("EMBEDDINGS_THREADS", default=1)
+if EMBEDDINGS_BATCH_SIZE < 1 or EMBEDDINGS_THREADS < 1:
+    raise ImproperlyConfigured("EMBEDDINGS_BATCH_SIZE and EMBEDDINGS_THREADS must be at least 1.")
 # Website crawls (ragSourceType URL).
 CRAWL_MAX_PAGES = env.int("CRAWL_MAX_PAGES", default=50)
 CRAWL_MAX_DEPTH = env.int("CRAWL_MAX_DEPTH", default=2)
