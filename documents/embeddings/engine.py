@@ -38,22 +38,22 @@ def _session_options(threads: int) -> onnxruntime.SessionOptions:
     return options
 
 
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """The tensors of a ``.safetensors`` file as read-only arrays mapped from the file (not read into memory):
-    the format is an 8-byte little-endian header length, a JSON header (dtype, shape, byte range of each tensor),
-    then the raw little-endian data. Mapped pages are shared by every process that maps the file."""
-    dtypes = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+def read_safetensors_header(path: Path) -> dict[str, graph.Stored]:
+    """Where each float32 tensor of a ``.safetensors`` file lies: the format is an 8-byte little-endian header
+    length, a JSON header (dtype, shape and byte range of each tensor, from the end of the header), then the raw
+    little-endian data."""
     with path.open("rb") as stream:
         (length,) = struct.unpack("<Q", stream.read(8))
         header = json.loads(stream.read(length))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + length)
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        tensors[name] = data[begin:end].view(dtypes[entry["dtype"]]).reshape(entry["shape"])
-    return tensors
+    return {
+        name: graph.Stored(
+            shape=tuple(entry["shape"]),
+            offset=8 + length + entry["data_offsets"][0],
+            length=entry["data_offsets"][1] - entry["data_offsets"][0],
+        )
+        for name, entry in header.items()
+        if name != "__metadata__" and entry["dtype"] == "F32"
+    }
 
 
 class Session:
@@ -67,18 +67,16 @@ class Session:
 
 
 def build_session(weights_file: Path, shape: graph.BertShape, *, threads: int) -> Session:
-    """An ONNX Runtime session of the encoder, from ``model.safetensors`` (already verified by the caller).
-
-    ONNX Runtime (1.32) copies the external initializers it is handed into memory of its own while the session is
-    made (checked: the session gives the same vectors once our arrays are freed and their memory reused), so the
-    arrays, the file's mapping and the transposed copies are dropped here and their memory given back: the
-    process keeps one copy of the weights, ONNX Runtime's."""
-    model, weights = graph.build(read_safetensors(weights_file), shape)
+    """An ONNX Runtime session of the encoder, from ``model.safetensors`` (already verified by the caller). The
+    graph names the weights' byte ranges in that file and ONNX Runtime reads them from there: no copy of the
+    weights is made in Python (see graph.build)."""
+    weights_file = weights_file.resolve()  # ONNX Runtime refuses external data behind a link out of the folder
+    model = graph.build(read_safetensors_header(weights_file), shape, weights_file.name)
     options = _session_options(threads)
-    names = list(weights)
-    options.add_external_initializers(names, [onnxruntime.OrtValue.ortvalue_from_numpy(weights[n]) for n in names])
+    # A model given as bytes finds its external data in this folder.
+    options.add_session_config_entry("session.model_external_initializers_file_folder_path", str(weights_file.parent))
     session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    del model, weights, options
+    del model
     memory_give_back()
     return Session(session)
 

@@ -29,16 +29,22 @@ class BertShape:
     layer_norm_eps: float = 1e-12
 
 
-def build(weights: dict[str, np.ndarray], shape: BertShape) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
-    """The encoder as an ONNX model, and the arrays of its weights by name. ``weights`` are the safetensors'
-    tensors under Hugging Face's BERT names (memory-mapped arrays are fine: those used as they are stay mapped).
+@dataclass(frozen=True)
+class Stored:
+    """Where a float32 tensor lies in the weights file: its shape, and its bytes' offset and length."""
 
-    The weights are not copied into the model: its initializers are marked external, and the caller hands the
-    arrays to ONNX Runtime (``SessionOptions.add_external_initializers``), which uses their memory as it is. The
-    model itself is a few kilobytes, and loading holds one copy of the weights, not three (arrays, protobuf,
-    serialised bytes)."""
+    shape: tuple[int, ...]
+    offset: int
+    length: int
+
+
+def build(stored: dict[str, Stored], shape: BertShape, file_name: str) -> onnx.ModelProto:
+    """The encoder as an ONNX model whose weights stay in the weights file: every weight is an external initializer
+    naming its byte range in ``file_name`` (a safetensors file's data is raw little-endian float32, as ONNX's
+    external data is), so ONNX Runtime maps it from the file instead of a copy being made here. ``stored`` holds
+    the file's tensors under Hugging Face's BERT names. Linear layers keep torch's [out, in] weights behind a
+    Transpose, which ONNX Runtime folds once at load."""
     inits: list[onnx.TensorProto] = []
-    external: dict[str, np.ndarray] = {}
     nodes: list[onnx.NodeProto] = []
     counter = iter(range(1_000_000))
 
@@ -46,14 +52,14 @@ def build(weights: dict[str, np.ndarray], shape: BertShape) -> tuple[onnx.ModelP
         inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def weight(name: str, array: np.ndarray) -> str:
-        array = np.ascontiguousarray(array, dtype=np.float32)
-        tensor = onnx.TensorProto(name=name, data_type=TensorProto.FLOAT, dims=array.shape)
-        tensor.data_location = TensorProto.EXTERNAL
-        for key, value in (("location", "in-memory"), ("offset", "0"), ("length", str(array.nbytes))):
-            tensor.external_data.add(key=key, value=value)
-        inits.append(tensor)
-        external[name] = array
+    def w(name: str) -> str:
+        if not any(tensor.name == name for tensor in inits):
+            where = stored[name]
+            tensor = onnx.TensorProto(name=name, data_type=TensorProto.FLOAT, dims=where.shape)
+            tensor.data_location = TensorProto.EXTERNAL
+            for key, value in (("location", file_name), ("offset", str(where.offset)), ("length", str(where.length))):
+                tensor.external_data.add(key=key, value=value)
+            inits.append(tensor)
         return name
 
     def node(op: str, inputs: list[str], **attrs) -> str:
@@ -61,26 +67,25 @@ def build(weights: dict[str, np.ndarray], shape: BertShape) -> tuple[onnx.ModelP
         nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
         return out
 
-    def w(name: str) -> np.ndarray:
-        return weights[name].astype(np.float32, copy=False)
-
     def linear(x: str, prefix: str) -> str:
         # torch's Linear keeps weight as [out, in]; MatMul wants [in, out].
-        transposed = weight(f"{prefix}.weight_t", w(f"{prefix}.weight").T)
-        return node("Add", [node("MatMul", [x, transposed]), weight(f"{prefix}.bias", w(f"{prefix}.bias"))])
+        transposed = node("Transpose", [w(f"{prefix}.weight")], perm=[1, 0])
+        return node("Add", [node("MatMul", [x, transposed]), w(f"{prefix}.bias")])
 
     def layer_norm(x: str, prefix: str) -> str:
-        scale, bias = weight(f"{prefix}.weight", w(f"{prefix}.weight")), weight(f"{prefix}.bias", w(f"{prefix}.bias"))
-        return node("LayerNormalization", [x, scale, bias], axis=-1, epsilon=shape.layer_norm_eps)
+        return node(
+            "LayerNormalization", [x, w(f"{prefix}.weight"), w(f"{prefix}.bias")], axis=-1, epsilon=shape.layer_norm_eps
+        )
 
     head_size = shape.hidden // shape.heads
     i64 = lambda name, values: const(name, np.asarray(values, dtype=np.int64))  # noqa: E731
 
     # Embeddings: words + (positions + token type 0), then LayerNorm.
-    words = node("Gather", [weight("word_embeddings", w("embeddings.word_embeddings.weight")), "input_ids"], axis=0)
-    positions = w("embeddings.position_embeddings.weight") + w("embeddings.token_type_embeddings.weight")[0]
+    words = node("Gather", [w("embeddings.word_embeddings.weight"), "input_ids"], axis=0)
+    type_0 = node("Gather", [w("embeddings.token_type_embeddings.weight"), i64("zero", 0)], axis=0)
+    positions = node("Add", [w("embeddings.position_embeddings.weight"), type_0])  # folded at load
     length = node("Shape", ["input_ids"], start=1, end=2)  # [T]
-    position_rows = node("Slice", [weight("positions", positions), i64("zero_1d", [0]), length, i64("axes0", [0])])
+    position_rows = node("Slice", [positions, i64("zero_1d", [0]), length, i64("axes0", [0])])
     x = layer_norm(node("Add", [words, position_rows]), "embeddings.LayerNorm")
 
     # Attention mask → an additive bias [B, 1, 1, T]: 0 where attended, the float32 minimum where padded (as HF).
@@ -140,4 +145,4 @@ def build(weights: dict[str, np.ndarray], shape: BertShape) -> tuple[onnx.ModelP
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="voicebot")
     model.ir_version = 8
-    return model, external
+    return model
