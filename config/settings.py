@@ -363,7 +363,7 @@ KNOWLEDGE_BASE_TOP_K = env.int("KNOWLEDGE_BASE_TOP_K", default=5)
 # Runtime's threads per process. Defaults chosen by measurement (README "Embeddings").
 EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="all-MiniLM-L6-v2")
 EMBEDDINGS_MODEL_DIR = env.str("EMBEDDINGS_MODEL_DIR", default="")
-EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=8)
+EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=1)
 EMBEDDINGS_THREADS = env.int("EMBEDDINGS_THREADS", default=1)
 if EMBEDDINGS_BATCH_SIZE < 1 or EMBEDDINGS_THREADS < 1:
     raise ImproperlyConfigured("EMBEDDINGS_BATCH_SIZE and EMBEDDINGS_THREADS must be at least 1.")

