@@ -50,10 +50,12 @@ NumPy forward pass (safetensors + tokenizers)   0.99999     9.2 / 78 ms    7-9  
   or per channel, s8 or u8) falls below the 0.99 bar on some texts (the emoji one worst) and makes a text's vector
   depend on the batch it is in (activations are quantised per batch: up to 0.05 apart), so it is not offered.
 - (c) NumPy: exact and small, but 3x slower per query and per chunk.
-- Batch size: one text per run is both the fastest and the leanest for ~1,000-character chunks (~230 word pieces):
-  bench/embed.py, 534 chunks of a 200-page PDF, batch 1 / 2 / 4 / 8 / 32: 29.6 / 26.5 / 19.1 / 16.8 / 12.0 chunks/s,
-  peak RSS 255 / 282 / 315 / 402 / 534 MB (attention grows with the batch times the square of its length; ONNX
-  Runtime's arena is off so that a large batch's memory is not kept).
+- Batch size: one text per run is as fast as any and the leanest for our ~1,000-character chunks (~180 word pieces
+  in the bench's PDF): bench/embed.py, 534 chunks of a 200-page PDF, batch 1 / 2 / 4 / 8 / 32: 29.6 / 26.5 / 19.1 /
+  16.8 / 12.0 chunks/s (each in its own process, so under the machine's wandering load; interleaved in one process,
+  batch 1 / 2 / 4 / 8: 28-31 / 28-31 / 26-29 / 25-27), peak RSS 255 / 282 / 315 / 402 / 534 MB (attention grows
+  with the batch times the square of its length; ONNX Runtime's arena is off so that a large batch's memory is not
+  kept).
 
 (*) the quietest run; with the machine at a load of 6 on its 2 cores, 13 / 25 ms (the same for both versions of
 our graph, run side by side). The issue's target, p95 well under 10 ms, holds on a machine that is not saturated.
@@ -311,7 +313,8 @@ def status() -> dict[str, Any]:
         return body
     except Exception as exc:  # the readiness probe must answer whatever happens here
         logger.exception("Embeddings: status failed")
-        return {"available": False, "loaded": False, "reason": f"status failed ({type(exc).__name__})"}
+        failed = f"status failed ({type(exc).__name__})"
+        return {"model": "", "model_id": "", "source": "", "loaded": False, "available": False, "reason": failed}
 
 
 def _public(config: Config, reason: str) -> str:

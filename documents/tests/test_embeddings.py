@@ -225,6 +225,9 @@ def test_readiness_answers_when_the_status_itself_fails(client, settings, monkey
 
     assert response.status_code == 200
     assert response.json()["embeddings"] == {
+        "model": "",
+        "model_id": "",
+        "source": "",
         "available": False,
         "loaded": False,
         "reason": "status failed (OSError)",
