@@ -239,7 +239,7 @@ def _encoder() -> Encoder:
             if outcome is None:
                 try:
                     outcome = _load(config)
-                    logger.info("Embeddings: %s loaded (%s).", model_id(), config.source())
+                    logger.info("Embeddings: %s loaded (%s).", _model_id(config), config.source())
                 except EmbeddingsUnavailable as exc:
                     _warn_once(config, str(exc))
                     outcome = exc
@@ -281,12 +281,23 @@ def dimensions() -> int:
 
 def model_id() -> str:
     """``<name>@<first 12 hex of the weights' sha256>``: what stored vectors are labelled with; vectors of another id
-    must be computed again. Known without loading the model."""
+    must be computed again. Raises ``EmbeddingsUnavailable`` when the weights are known to be unusable: missing
+    files (a look, no hashing, no load) or a load that failed. Wrong bytes are only found by the first load, so
+    ``embed_*`` may still raise after ``model_id()`` answered."""
     config = Config.current()
+    outcome = _loaded.get(config)
+    if isinstance(outcome, EmbeddingsUnavailable):
+        raise EmbeddingsUnavailable(str(outcome))
+    problem = _problem(config) if outcome is None else None
+    if problem:
+        _warn_once(config, problem)
+        raise EmbeddingsUnavailable(problem)
+    return _model_id(config)
+
+
+def _model_id(config: Config) -> str:
     spec = config.spec
-    if spec is None:
-        return config.model or ""
-    return f"{spec.name}@{spec.weights_sha256[:12]}"
+    return f"{spec.name}@{spec.weights_sha256[:12]}" if spec else config.model
 
 
 def __getattr__(name: str) -> Any:
@@ -303,7 +314,7 @@ def status() -> dict[str, Any]:
         outcome = _loaded.get(config)
         body: dict[str, Any] = {
             "model": config.model,
-            "model_id": model_id(),
+            "model_id": _model_id(config),
             "source": config.source(),
             "loaded": outcome is not None and not isinstance(outcome, EmbeddingsUnavailable),
         }

@@ -148,6 +148,8 @@ def test_missing_weights_raise_and_are_logged_once(model_dir, caplog):
     for _ in range(3):
         with pytest.raises(embeddings.EmbeddingsUnavailable, match=r"model\.safetensors is missing"):
             embeddings.embed_query("hello")
+        with pytest.raises(embeddings.EmbeddingsUnavailable, match=r"model\.safetensors is missing"):
+            embeddings.model_id()  # known unusable: no id to label vectors with
     status = embeddings.status()
 
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
@@ -171,8 +173,11 @@ def test_corrupt_weights_fail_verification(model_dir):
     shutil.copy(package_file("tokenizer.json"), model_dir)
     (model_dir / "model.safetensors").write_bytes(package_file("model.safetensors").read_bytes()[:-1] + b"\0")
 
+    assert embeddings.model_id() == "all-MiniLM-L6-v2@53aa51172d14"  # not hashed until the first load
     with pytest.raises(embeddings.EmbeddingsUnavailable, match="not the pinned"):
         embeddings.embed_passages(["hello"])
+    with pytest.raises(embeddings.EmbeddingsUnavailable, match="not the pinned"):
+        embeddings.model_id()  # once the load failed
     assert "not the pinned" in embeddings.status()["reason"]
     assert embeddings.status()["available"] is False
 

@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 url = f"{base_url.rstrip('/')}/{spec.hub_repo}/resolve/{spec.hub_revision}/{name}"
                 self._download(client, url, path, sha256)
                 self.stdout.write(f"{name}: downloaded and verified.")
-        self.stdout.write(self.style.SUCCESS(f"{spec.name} is ready in {target} (model id {embeddings.model_id()})."))
+        model_id = f"{spec.name}@{spec.weights_sha256[:12]}"
+        self.stdout.write(self.style.SUCCESS(f"{spec.name} is ready in {target} (model id {model_id})."))
 
     def _download(self, client: httpx.Client, url: str, path: Path, sha256: str) -> None:
         digest = hashlib.sha256()
