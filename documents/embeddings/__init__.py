@@ -64,6 +64,7 @@ our graph, run side by side). The issue's target, p95 well under 10 ms, holds on
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import logging
@@ -239,6 +240,8 @@ def _encoder() -> Encoder:
             if outcome is None:
                 try:
                     outcome = _load(config)
+                    if not any(not isinstance(loaded, EmbeddingsUnavailable) for loaded in _loaded.values()):
+                        atexit.register(_close_all)  # once, with the first model of the process
                     logger.info("Embeddings: %s loaded (%s).", _model_id(config), config.source())
                 except EmbeddingsUnavailable as exc:
                     _warn_once(config, str(exc))
@@ -247,6 +250,13 @@ def _encoder() -> Encoder:
     if isinstance(outcome, EmbeddingsUnavailable):
         raise EmbeddingsUnavailable(str(outcome))
     return outcome
+
+
+def _close_all() -> None:
+    """At exit: let the runs under way finish (a few seconds at most) and start no other (see Encoder.close)."""
+    for outcome in list(_loaded.values()):
+        if not isinstance(outcome, EmbeddingsUnavailable):
+            outcome.close(timeout=10)
 
 
 def embed_passages(texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
@@ -347,3 +357,11 @@ def forget() -> None:
     with _lock:
         _loaded.clear()
         _warned.clear()
+
+
+def forget_failures() -> None:
+    """Drop the failed loads only, keeping a loaded model (tests: a test that made the load fail, by hiding the
+    weights or blocking an import, must not leave the failure to the tests after it)."""
+    with _lock:
+        for config in [config for config, outcome in _loaded.items() if isinstance(outcome, EmbeddingsUnavailable)]:
+            del _loaded[config]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import onnxruntime
 from tokenizers import Tokenizer
 
 from common.tasking import memory_give_back
-from documents.embeddings import graph
+from documents.embeddings import EmbeddingsUnavailable, graph
 
 OUTPUT = "sentence_embedding"
 WINDOW = 512  # texts tokenised and sorted together
@@ -93,6 +94,30 @@ class Encoder:
         self.tokenizer = tokenizer
         self.session = session
         self.dimensions = dimensions
+        self._runs = threading.Condition()
+        self._running = 0
+        self._closed = False
+
+    def close(self, timeout: float) -> None:
+        """No run starts after this; waits up to ``timeout`` seconds for those under way. For the process's exit:
+        a thread still inside ONNX Runtime while the interpreter finalises aborts the process (SIGABRT,
+        "terminate called without an active exception"), e.g. a web process's background thread embedding a
+        document when the process is told to stop."""
+        with self._runs:
+            self._closed = True
+            self._runs.wait_for(lambda: self._running == 0, timeout)
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with self._runs:
+            if self._closed:
+                raise EmbeddingsUnavailable("the process is exiting")
+            self._running += 1
+        try:
+            return self.session.run(ids, mask)
+        finally:
+            with self._runs:
+                self._running -= 1
+                self._runs.notify_all()
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Unit vectors, one row per text, in order. Texts are tokenised a window at a time (memory stays bounded
@@ -110,5 +135,5 @@ class Encoder:
                 for row, i in enumerate(rows):
                     ids[row, : len(pieces[i])] = pieces[i]
                     mask[row, : len(pieces[i])] = 1
-                result[[offset + i for i in rows]] = self.session.run(ids, mask)
+                result[[offset + i for i in rows]] = self._run(ids, mask)
         return result

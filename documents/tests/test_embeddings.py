@@ -330,3 +330,29 @@ def test_fetch_refuses_a_file_with_another_hash(httpserver, model_dir):
         call_command("embeddings_fetch", base_url=httpserver.url_for(""), stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert not (model_dir / "tokenizer.json").exists()
     assert [path.name for path in model_dir.iterdir()] == ["model.safetensors"]  # no partial file left
+
+
+def test_a_process_exits_cleanly_while_a_thread_embeds():
+    # A thread still inside ONNX Runtime when the interpreter finalises aborts the process (SIGABRT): a web
+    # process's background thread embedding a document when gunicorn stops it. The engine waits for the run.
+    code = (
+        "import threading, time, django; django.setup()\n"
+        "from documents import embeddings\n"
+        "started = threading.Event()\n"
+        "def busy():\n"
+        "    while True:\n"
+        "        embeddings.embed_passages(['the spa opens at seven ' * 40] * 4)\n"
+        "        started.set()\n"
+        "threading.Thread(target=busy, daemon=True).start()\n"
+        "assert started.wait(60)\n"
+        "time.sleep(0.5)\n"
+        "print('embedding', flush=True)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "ENV_FILE": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.stdout == "embedding\n"  # the thread was embedding when the interpreter exited
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "terminate called" not in result.stderr
