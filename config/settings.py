@@ -54,6 +54,7 @@ COMMANDS_WITHOUT_SIGNING = frozenset(
         "changepassword",
         "axes_reset_username",
         "collectstatic",
+        "embeddings_fetch",
     }
 )
 
@@ -360,12 +361,18 @@ KNOWLEDGE_BASE_TOP_K = env.int("KNOWLEDGE_BASE_TOP_K", default=5)
 # Sentence vectors of the chunks, searched with full-text search (documents/vectors.py, documents/search.py).
 # Off: full-text search alone, no vectors computed.
 EMBEDDINGS_ENABLED = env.bool("EMBEDDINGS_ENABLED", default=True)
-# Bot languages (ISO 639-1, "pt" covers "pt-BR") the embedding model reads; "*" for a multilingual model. Bots in
-# other languages keep full-text search in their own language.
-EMBEDDING_LANGUAGES = tuple(code.strip().lower() for code in env.list("EMBEDDING_LANGUAGES", default=["en"]))
 # Memory for the bots' vector matrices kept by each web process (least recently used go first): 20,000 chunks of
 # 384 dimensions take 30 MB.
 VECTOR_CACHE_MB = env.int("VECTOR_CACHE_MB", default=256)
+# Sentence embeddings (documents/embeddings): the model (one of documents.embeddings.MODELS; empty turns them off),
+# where its files are (empty: the pinned package of requirements-model.txt), texts per run of the model, and ONNX
+# Runtime's threads per process. Defaults chosen by measurement (README "Embeddings").
+EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="all-MiniLM-L6-v2")
+EMBEDDINGS_MODEL_DIR = env.str("EMBEDDINGS_MODEL_DIR", default="")
+EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=1)
+EMBEDDINGS_THREADS = env.int("EMBEDDINGS_THREADS", default=1)
+if EMBEDDINGS_BATCH_SIZE < 1 or EMBEDDINGS_THREADS < 1:
+    raise ImproperlyConfigured("EMBEDDINGS_BATCH_SIZE and EMBEDDINGS_THREADS must be at least 1.")
 # Website crawls (ragSourceType URL).
 CRAWL_MAX_PAGES = env.int("CRAWL_MAX_PAGES", default=50)
 CRAWL_MAX_DEPTH = env.int("CRAWL_MAX_DEPTH", default=2)

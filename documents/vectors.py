@@ -13,8 +13,8 @@ matrix is still what the database holds (how many documents carry vectors of the
 ``embedded_at``): any document embedded, replaced or deleted changes it, and the matrix is read again. Matrices are
 evicted least recently used past ``VECTOR_CACHE_MB``.
 
-Only bots whose language the model reads use vectors (``EMBEDDING_LANGUAGES``: English for all-MiniLM-L6-v2); the
-others keep full-text search in their own language.
+Only bots whose language the model is meant for use vectors (``documents.embeddings.supports_language``: English
+for all-MiniLM-L6-v2); the others keep full-text search in their own language.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
 from django.db.models.functions import Extract, Now
 
 from bots.models import Bot
@@ -55,11 +55,14 @@ def engine() -> Any:
 
 
 def enabled_for(language: str | None) -> bool:
-    """Whether a bot in ``language`` gets vectors: embeddings switched on, and the model reading that language."""
+    """Whether a bot in ``language`` gets vectors: embeddings switched on, and the configured model meant for that
+    language (``documents.embeddings.supports_language``: all-MiniLM-L6-v2 reads English)."""
     if not settings.EMBEDDINGS_ENABLED:
         return False
-    accepted = settings.EMBEDDING_LANGUAGES
-    return "*" in accepted or (language or "en").split("-")[0].lower() in accepted
+    try:
+        return bool(engine().supports_language(language))
+    except VectorsUnavailable:
+        return False
 
 
 def current_model() -> str:
@@ -131,13 +134,9 @@ def _store(ids: list[int], vectors: list[bytes]) -> None:
 def documents_to_embed(*, model: str) -> Any:
     """The READY documents whose chunks lack vectors of ``model``, of bots whose language it reads."""
     documents = Document.objects.filter(status=DocumentStatus.READY).exclude(embedding_model=model)
-    accepted = settings.EMBEDDING_LANGUAGES
-    if "*" not in accepted:
-        language = Q(bot__language__in=accepted)
-        for code in accepted:
-            language |= Q(bot__language__startswith=f"{code}-")
-        documents = documents.filter(language)
-    return documents.order_by("uploaded_at", "id")
+    languages = documents.values_list("bot__language", flat=True).distinct()
+    read = [language for language in languages if enabled_for(language)]
+    return documents.filter(bot__language__in=read).order_by("uploaded_at", "id")
 
 
 def vectors_cleared(*, document: Document) -> None:

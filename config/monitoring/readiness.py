@@ -11,6 +11,10 @@ Ready means:
 - **broker**: when ``CELERY_BROKER_URL`` is set, the broker accepts a connection within
   ``READINESS_BROKER_TIMEOUT`` seconds (otherwise bot activations and document processing would queue nowhere).
 
+The body also reports the sentence-embedding model (``embeddings``: configured model, loaded or not, available or
+not and why). That is information, not a check: without the model, search falls back to full-text search, so the
+process still serves. Reading it never loads the model.
+
 200 when all pass, 503 (with Retry-After) naming the checks that failed; never cached. Failures are logged with the
 exception's class only, and the answer names no host, user or URL.
 """
@@ -34,6 +38,7 @@ from rest_framework.views import APIView
 
 from common.errors import error_body
 from config.health import database_is_reachable
+from documents import embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +121,18 @@ _READINESS_RESPONSE = inline_serializer(
                 "broker": _check_field("The Celery broker accepts a connection (not configured: tasks run eagerly)."),
             },
         ),
+        "embeddings": inline_serializer(
+            "ReadinessEmbeddings",
+            {
+                "model": serializers.CharField(help_text="EMBEDDINGS_MODEL (empty: embeddings are off)."),
+                "model_id": serializers.CharField(help_text="The model and its weights' sha256 prefix."),
+                "source": serializers.CharField(help_text="Where the weights come from (a package, or a folder)."),
+                "loaded": serializers.BooleanField(help_text="Loaded in this process (by its first search)."),
+                "available": serializers.BooleanField(help_text="false: search uses full-text search only."),
+                "reason": serializers.CharField(required=False, help_text="Only when not available: why."),
+            },
+            help_text="Information, not a check: a missing model does not make the process unready.",
+        ),
     },
 )
 
@@ -132,11 +149,12 @@ class ReadinessView(APIView):
     def get(self, request: Request) -> Response:
         checks = readiness_checks()
         failed = [name for name, outcome in checks.items() if outcome in (FAILED, PENDING)]
+        model = embeddings.status()  # never raises, never loads the model
         if failed:
-            body = error_body(f"Not ready: {', '.join(failed)}", status="not ready", checks=checks)
+            body = error_body(f"Not ready: {', '.join(failed)}", status="not ready", checks=checks, embeddings=model)
             # As every other 503 under /api/: when to look again.
             response = Response(body, status=503, headers={"Retry-After": str(settings.API_RETRY_AFTER_SECONDS)})
         else:
-            response = Response({"success": True, "status": "ready", "checks": checks})
+            response = Response({"success": True, "status": "ready", "checks": checks, "embeddings": model})
         add_never_cache_headers(response)
         return response

@@ -40,11 +40,15 @@ def test_ready_when_everything_answers(client, broker_settings):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     _assert_never_cached(response)
-    assert response.json() == {
+    body = response.json()
+    embeddings = body.pop("embeddings")  # information (documents/tests/test_embeddings.py), not a check
+    assert body == {
         "success": True,
         "status": "ready",
         "checks": {"database": "ok", "migrations": "ok", "broker": "ok"},
     }
+    assert embeddings["model"] == "all-MiniLM-L6-v2"
+    assert embeddings["available"] is True
 
 
 @pytest.mark.django_db
@@ -66,6 +70,7 @@ def test_not_ready_when_the_database_does_not_answer(client, settings, database_
     _assert_never_cached(response)
     assert response["Retry-After"] == str(settings.API_RETRY_AFTER_SECONDS)
     body = response.json()
+    assert body.pop("embeddings")["available"] is True
     assert body == {
         "success": False,
         "error": "Not ready: database",

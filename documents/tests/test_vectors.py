@@ -56,6 +56,10 @@ class FakeEngine:
         self.model = model
         self.available = available
         self.passages = 0
+        self.languages: set[str] | None = {"en"}  # None: every language (a multilingual model)
+
+    def supports_language(self, language: str | None) -> bool:
+        return self.languages is None or (language or "").split("-")[0].lower() in self.languages
 
     def model_id(self) -> str:
         if not self.available:
@@ -192,8 +196,8 @@ def test_a_bot_in_another_language_keeps_full_text_search(user, engine):
     assert search_chunks(bot=bot, query="garaje", limit=1)[0].vector_score is None
 
 
-def test_a_multilingual_model_reads_every_language(user, engine, settings):
-    settings.EMBEDDING_LANGUAGES = ("*",)
+def test_a_multilingual_model_reads_every_language(user, engine):
+    engine.languages = None
     bot = BotFactory(user=user, language="es")
 
     assert indexed(bot, "aparcamiento.txt", "El garaje cuesta 20 euros al día.").embedding_model == "fake-minilm@1"
