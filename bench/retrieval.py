@@ -110,19 +110,31 @@ def main() -> None:
     results["fts"] = quality(bot, items, client)
     settings.EMBEDDINGS_ENABLED = True
     constants = (search.RRF_K, search.FTS_WEIGHT)
-    search.FTS_WEIGHT = 0.0
+    fusion, boost = search.FUSION, search.FTS_BOOST
+    search.FUSION, search.FTS_WEIGHT = "rrf", 0.0  # the nearest chunks' order alone
     results["vectors"] = quality(bot, items, client)
+    search.FUSION, search.FTS_BOOST = fusion, boost
     search.RRF_K, search.FTS_WEIGHT = constants
     results["hybrid"] = quality(bot, items, client)
     print(f"set: {args.set} ({len(items)} questions, each written and spoken)")
     print(line("full-text search alone", results["fts"]))
     print(line("vectors alone", results["vectors"]))
-    print(line(f"fusion (k={constants[0]}, w={constants[1]})", results["hybrid"]))
+    print(line(f"fusion ({search.FUSION})", results["hybrid"]))
     if args.tune:
-        for k in (10, 30, 60, 100):
-            for weight in (0.25, 0.5, 0.75, 1.0, 1.5):
+        fusion = search.FUSION
+        search.FUSION = "rrf"
+        for k in (10, 60):
+            for weight in (0.25, 1.0):
                 search.RRF_K, search.FTS_WEIGHT = k, weight
-                print(line(f"  tune k={k} w={weight}", quality(bot, items, client)))
+                print(line(f"  tune rrf k={k} w={weight}", quality(bot, items, client)))
+        search.FUSION = "linear"
+        boost = search.FTS_BOOST
+        for search.FTS_BOOST in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
+            print(line(f"  tune linear boost={search.FTS_BOOST}", quality(bot, items, client)))
+        search.FUSION = "linear-any"
+        for search.FTS_BOOST in (0.05, 0.1, 0.2, 0.3, 0.5, 0.8):
+            print(line(f"  tune linear-any boost={search.FTS_BOOST}", quality(bot, items, client)))
+        search.FUSION, search.FTS_BOOST = fusion, boost
         search.RRF_K, search.FTS_WEIGHT = constants
 
     latency = {}

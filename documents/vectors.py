@@ -175,9 +175,13 @@ def _knowledge_key(bot: Bot, model: str) -> tuple:
 def _load(bot: Bot, model: str, key: tuple) -> _Matrix:
     import numpy as np
 
-    rows = DocumentChunk.objects.filter(
-        bot=bot, document__embedding_model=model, document__embedded_at__isnull=False, embedding__isnull=False
-    ).values_list("id", "embedding")
+    rows = (
+        DocumentChunk.objects.filter(
+            bot=bot, document__embedding_model=model, document__embedded_at__isnull=False, embedding__isnull=False
+        )
+        .values_list("id", "embedding")
+        .order_by("id")
+    )  # sorted ids: a chunk's row is found by bisection
     ids: list[int] = []
     buffers: list[bytes] = []
     for chunk_id, vector in rows.iterator(chunk_size=2000):
@@ -212,9 +216,27 @@ def cache_clear() -> None:
         _cache.clear()
 
 
-def nearest(*, bot: Bot, query: str, limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` chunks of ``bot`` nearest to ``query`` (chunk id, cosine similarity), nearest first: exact,
-    over every chunk with a vector. ``VectorsUnavailable`` when vector search cannot answer for this bot."""
+@dataclass(frozen=True)
+class Nearest:
+    """The chunks nearest to a question (chunk id, cosine similarity), nearest first, and the similarity of any
+    other chunk of the bot that has a vector (for the chunks that full-text search found)."""
+
+    top: list[tuple[int, float]]
+    _ids: Any
+    _scores: Any
+
+    def similarity(self, chunk_id: int) -> float | None:
+        import numpy as np
+
+        index = int(np.searchsorted(self._ids, chunk_id))
+        if index < len(self._ids) and self._ids[index] == chunk_id:
+            return float(self._scores[index])
+        return None
+
+
+def nearest(*, bot: Bot, query: str, limit: int) -> Nearest | None:
+    """The ``limit`` chunks of ``bot`` nearest to ``query``, exact, over every chunk with a vector; None when the
+    bot has none yet. ``VectorsUnavailable`` when vector search cannot answer for this bot."""
     import numpy as np
 
     if not enabled_for(bot.language):
@@ -222,7 +244,7 @@ def nearest(*, bot: Bot, query: str, limit: int) -> list[tuple[int, float]]:
     model = current_model()
     matrix = _matrix(bot, model)
     if not len(matrix.ids):
-        return []
+        return None
     embeddings = engine()
     try:
         query_vector = embeddings.embed_query(query)
@@ -232,7 +254,7 @@ def nearest(*, bot: Bot, query: str, limit: int) -> list[tuple[int, float]]:
     count = min(limit, len(scores))
     best = np.argpartition(-scores, count - 1)[:count]
     best = best[np.lexsort((matrix.ids[best], -scores[best]))]  # by score, then chunk id: a stable order
-    return [(int(matrix.ids[index]), float(scores[index])) for index in best]
+    return Nearest([(int(matrix.ids[index]), float(scores[index])) for index in best], matrix.ids, scores)
 
 
 def embed_on_commit(document_id: str) -> None:

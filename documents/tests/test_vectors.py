@@ -259,8 +259,8 @@ def test_a_warm_search_reads_a_few_small_queries(hotel, engine):
         hits = search_chunks(bot=hotel, query="how much to park my car", limit=3)
 
     assert hits
-    # The bot's knowledge key (documents), the all-words list, the chunks found by vectors alone.
-    assert len(queries) == 3
+    # The bot's knowledge key (documents), full-text search (all words, then any), the chunks found by vectors alone.
+    assert len(queries) <= 4
     assert not any('"document_chunks"."embedding"' in query["sql"] for query in queries)  # no vector read again
 
 
@@ -299,12 +299,24 @@ def test_a_failed_document_is_not_embedded(user, engine):
     assert vectors.document_embed(document_id=document.pk) == "not ready"
 
 
-def test_fusion_weights_come_from_the_module(hotel, monkeypatch):
-    """The all-words list takes part with its weight: at zero, the order is the vectors' alone."""
-    monkeypatch.setattr(search, "FTS_WEIGHT", 0.0)
+@pytest.mark.parametrize("fusion", ["linear-any", "linear", "rrf"])
+def test_every_fusion_ranks_the_chunk_that_is_best_both_ways_first(hotel, monkeypatch, fusion):
+    monkeypatch.setattr(search, "FUSION", fusion)
     hits = search_chunks(bot=hotel, query="garage", limit=3)
 
-    assert all(hit.score <= 1 for hit in hits)
+    assert hits[0].document_name == "parking.txt"
+    assert all(0 <= hit.score <= 1 for hit in hits)
+
+
+def test_the_fused_score_is_similarity_plus_a_share_of_the_full_text_rank(hotel, monkeypatch):
+    monkeypatch.setattr(search, "FTS_BOOST", 0.2)
+    hits = search_chunks(bot=hotel, query="garage costs", limit=3)
+
+    for hit in hits:
+        expected = (hit.vector_score + 0.2 * (hit.fts_score or 0.0)) / 1.2
+        assert hit.score == pytest.approx(max(0.0, expected), abs=1e-6)
+    assert hits[0].document_name == "parking.txt"
+    assert hits[0].fts_score is not None
 
 
 def test_without_the_engine_installed_search_answers_by_full_text(user, settings):
