@@ -11,10 +11,11 @@ On SQLite (the quick start) there is no full-text search: chunks containing any 
 share of the words they contain.
 
 With sentence vectors (issue 17, ``documents.vectors``), the answer fuses two rankings: every chunk's cosine
-similarity to the question (exact, over all of the bot's chunks) and full-text search's rank of the chunks it found
-(all the words first, then any of them at half score). A chunk's score is its similarity plus ``FTS_BOOST`` times
-its full-text rank, over 1 + ``FTS_BOOST``; the candidates are the ``FUSION_CANDIDATES`` nearest chunks and full-text
-search's as many best. Chosen on a development set (bench/data/django_faq_dev.json, bench/retrieval.py --tune),
+similarity to the question (exact, over all of the bot's chunks) and its full-text rank (all the words: the rank;
+some: half of it). A chunk's score is its similarity plus ``FTS_BOOST`` times its full-text rank, over
+1 + ``FTS_BOOST``; the candidates are the ``FUSION_CANDIDATES`` nearest chunks (ranked by their words in one query by
+primary key) and full-text search's as many best chunks with every word (a product code, a name: what vectors can
+miss). Chosen on a development set (bench/data/django_faq_dev.json, bench/retrieval.py --tune),
 never on the set the targets are measured on: full-text search alone answered 69 % / 53 % of the written / spoken
 questions in its first five (MRR 0.51 / 0.37), vectors alone 98 % / 89 % (0.87 / 0.74), this fusion 98 % / 89 %
 with the right answer first more often (MRR 0.88 / 0.75). Reciprocal rank fusion (``FUSION = "rrf"``, kept for the
@@ -151,11 +152,11 @@ def _all_words(bot: Bot, terms: list[str], limit: int) -> list[dict]:
 
 def _fused(bot: Bot, terms: list[str], nearest: vectors.Nearest, limit: int) -> list[Hit]:
     """The nearest chunks and full-text search's all-words list, fused (``FUSION``); the score is 0..1."""
-    if FUSION == "linear-any" and connection.vendor == "postgresql":
-        lexical = _ranked(bot, terms, FUSION_CANDIDATES)  # all words first, then any (scores halved)
-    else:
-        lexical = _all_words(bot, terms, FUSION_CANDIDATES)
+    lexical = _all_words(bot, terms, FUSION_CANDIDATES)
     rows = {row["id"]: row for row in lexical}
+    if FUSION == "linear-any" and connection.vendor == "postgresql":
+        # The nearest chunks ranked by their words too (any of them at half score), in one query that reads them.
+        rows.update(_words_of(bot, terms, [chunk_id for chunk_id, _ in nearest.top if chunk_id not in rows]))
     similarity = dict(nearest.top)
     for chunk_id in rows:
         if chunk_id not in similarity:
@@ -182,7 +183,7 @@ def _fused(bot: Bot, terms: list[str], nearest: vectors.Nearest, limit: int) -> 
         _hit(
             rows[chunk_id],
             score=max(0.0, min(1.0, fused[chunk_id])),
-            fts_score=float(rows[chunk_id]["score"]) if "score" in rows[chunk_id] else None,
+            fts_score=float(rows[chunk_id]["score"]) if rows[chunk_id].get("score") else None,
             vector_score=similarity.get(chunk_id),
         )
         for chunk_id in best
@@ -191,6 +192,31 @@ def _fused(bot: Bot, terms: list[str], nearest: vectors.Nearest, limit: int) -> 
 
 
 _FIELDS = ("id", "document_id", "document__name", "position", "content")
+
+_WORDS_OF = """
+    SELECT c.id, c."documentId", documents.name, c.position, c.content,
+           ts_rank_cd(c."searchVector", to_tsquery(%(config)s::regconfig, %(any)s), 32)
+           * CASE WHEN c."searchVector" @@ to_tsquery(%(config)s::regconfig, %(all)s) THEN 1.0 ELSE 0.5 END
+    FROM document_chunks AS c JOIN documents ON documents.id = c."documentId"
+    WHERE c."botId" = %(bot)s AND c.id = ANY(%(ids)s)
+"""
+
+
+def _words_of(bot: Bot, terms: list[str], ids: list[int]) -> dict[int, dict]:
+    """The rows of chunks ``ids`` of ``bot`` with their full-text rank for the question: as ``_ranked`` ranks
+    (every word: the rank; some: half of it; none: 0), for these chunks only (their primary keys: no search)."""
+    if not ids:
+        return {}
+    params = {
+        "config": search_config(bot.language),
+        "any": " | ".join(terms),
+        "all": " & ".join(terms),
+        "bot": bot.pk,
+        "ids": ids,
+    }
+    with connections[router.db_for_read(DocumentChunk)].cursor() as cursor:
+        cursor.execute(_WORDS_OF, params)
+        return {row[0]: dict(zip((*_FIELDS, "score"), row, strict=True)) for row in cursor.fetchall()}
 
 
 def _ranked(bot: Bot, terms: list[str], limit: int) -> list[dict]:

@@ -10,7 +10,8 @@ Reading: a bot's vectors of the current model, as one float32 matrix, are cached
 pgvector is not on every server, and exact search over one bot's chunks is a matrix-vector product, about a
 millisecond for 20,000 chunks). Before each search one small query over the bot's documents tells whether the
 matrix is still what the database holds (how many documents carry vectors of the model, and their latest
-``embedded_at``): any document embedded, replaced or deleted changes it, and the matrix is read again. Matrices are
+``embedded_at``), at most once a second per bot (``KNOWLEDGE_CHECK_SECONDS``): any document embedded, replaced or
+deleted changes it, and the matrix is read again. Matrices are
 evicted least recently used past ``VECTOR_CACHE_MB``.
 
 Only bots whose language the model is meant for use vectors (``documents.embeddings.supports_language``: English
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +103,11 @@ def document_embed(*, document_id: str, force: bool = False) -> str:
         rows = list(chunks.filter(id__gt=after).order_by("id").values_list("id", "content")[:EMBED_ROUND])
         if not rows:
             break
-        vectors = engine().embed_passages([content for _, content in rows])
+        embeddings = engine()
+        try:
+            vectors = embeddings.embed_passages([content for _, content in rows])
+        except embeddings.EmbeddingsUnavailable as exc:  # weights that fail their check at load, a process exiting
+            raise VectorsUnavailable(str(exc)) from exc
         _store([chunk_id for chunk_id, _ in rows], [vector.astype("<f4").tobytes() for vector in vectors])
         after = rows[-1][0]
         embedded += len(rows)
@@ -194,16 +200,30 @@ def _load(bot: Bot, model: str, key: tuple) -> _Matrix:
     return _Matrix(key=key, ids=np.asarray(ids, dtype=np.int64), vectors=vectors)
 
 
+# A bot's matrix is checked against its documents at most this often (seconds): a document embedded or deleted is
+# seen by the searches that start after it (a deleted chunk found meanwhile is not read: the rows are read by id).
+KNOWLEDGE_CHECK_SECONDS = 1.0
+_checked: dict[str, float] = {}
+
+
 def _matrix(bot: Bot, model: str) -> _Matrix:
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(bot.pk)
+        if cached is not None and cached.key[0] == model and now - _checked.get(bot.pk, 0) < KNOWLEDGE_CHECK_SECONDS:
+            _cache.move_to_end(bot.pk)
+            return cached
     key = _knowledge_key(bot, model)
     with _cache_lock:
         cached = _cache.get(bot.pk)
         if cached is not None and cached.key == key:
+            _checked[bot.pk] = now
             _cache.move_to_end(bot.pk)
             return cached
     matrix = _load(bot, model, key)
     with _cache_lock:
         _cache[bot.pk] = matrix
+        _checked[bot.pk] = now
         _cache.move_to_end(bot.pk)
         budget = settings.VECTOR_CACHE_MB * 1024 * 1024
         while len(_cache) > 1 and sum(item.nbytes for item in _cache.values()) > budget:
@@ -214,6 +234,7 @@ def _matrix(bot: Bot, model: str) -> _Matrix:
 def cache_clear() -> None:
     with _cache_lock:
         _cache.clear()
+        _checked.clear()
 
 
 @dataclass(frozen=True)

@@ -146,9 +146,18 @@ ADDED_COLUMNS: dict[str, set[str]] = {
         "knowledgeSyncedAt",
         "knowledgeSyncError",
     },
-    # Processing (status, error, when the last attempt began and how many there were), crawled pages (sourceUrl) and
-    # change detection on re-crawls (contentHash).
-    "documents": {"status", "error", "sourceUrl", "contentHash", "processingStartedAt", "processingAttempts"},
+    # Processing (status, error, when the last attempt began and how many there were), crawled pages (sourceUrl),
+    # change detection on re-crawls (contentHash) and the chunks' sentence vectors: their model and when (issue 17).
+    "documents": {
+        "status",
+        "error",
+        "sourceUrl",
+        "contentHash",
+        "processingStartedAt",
+        "processingAttempts",
+        "embeddingModel",
+        "embeddedAt",
+    },
     "sessions": {"country"},
     # VAPI's conversation (artifact.messages) and raw analysis, beside the count the original kept (nullable JSON).
     "calls": {"messages", "analysis"},

@@ -97,6 +97,7 @@ def engine(monkeypatch, settings):
     settings.EMBEDDINGS_ENABLED = True
     fake = FakeEngine()
     monkeypatch.setattr(vectors, "engine", lambda: fake)
+    monkeypatch.setattr(vectors, "KNOWLEDGE_CHECK_SECONDS", 0.0)  # every search checks (one test measures the wait)
     vectors.cache_clear()
     yield fake
     vectors.cache_clear()
@@ -362,3 +363,16 @@ def test_the_dashboard_says_when_vectors_are_pending(client, user, engine):
     client.force_login(user)
 
     assert "meaning being indexed" in client.get(f"/dashboard/bots/{bot.uuid}/documents").content.decode()
+
+
+def test_a_busy_bot_checks_its_knowledge_once_a_second(hotel, monkeypatch):
+    monkeypatch.setattr(vectors, "KNOWLEDGE_CHECK_SECONDS", 60.0)
+    search_chunks(bot=hotel, query="how much to park my car", limit=3)
+    with CaptureQueriesContext(connection) as queries:
+        search_chunks(bot=hotel, query="how much to park my car", limit=3)
+    assert not any('"documents"."embeddingModel"' in query["sql"] for query in queries)  # no knowledge check
+
+    monkeypatch.setattr(vectors, "KNOWLEDGE_CHECK_SECONDS", 0.0)
+    with CaptureQueriesContext(connection) as queries:
+        search_chunks(bot=hotel, query="how much to park my car", limit=3)
+    assert any('"documents"."embeddingModel"' in query["sql"] for query in queries)
