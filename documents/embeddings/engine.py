@@ -105,7 +105,11 @@ class Encoder:
         document when the process is told to stop."""
         with self._runs:
             self._closed = True
-            self._runs.wait_for(lambda: self._running == 0, timeout)
+            if self._runs.wait_for(lambda: self._running == 0, timeout):
+                # Destroyed here, at exit, while the interpreter is whole: left to the process's teardown, ONNX
+                # Runtime's thread pools are destroyed unjoined once a session has run in a thread other than the
+                # main one (a web process's background thread), and the process aborts the same way (seen in CI).
+                self.session = None
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with self._runs:
