@@ -171,6 +171,13 @@ class Config:
 
 _lock = threading.Lock()
 _loaded: dict[Config, Encoder | EmbeddingsUnavailable] = {}
+# Loads under way, and whether the process is exiting (see _close_all): a thread inside ONNX Runtime's C++ code
+# when the interpreter finalises is ended in a way that C++ cannot unwind, and the process aborts (SIGABRT,
+# "terminate called without an active exception": a web process's background thread loading the model when the
+# worker is told to stop; seen in CI).
+_loads = threading.Condition()
+_loading = 0
+_exiting = False
 _warned: set[tuple[Config, str]] = set()
 
 
@@ -240,9 +247,7 @@ def _encoder() -> Encoder:
             outcome = _loaded.get(config)
             if outcome is None:
                 try:
-                    outcome = _load(config)
-                    if not any(not isinstance(loaded, EmbeddingsUnavailable) for loaded in _loaded.values()):
-                        atexit.register(_close_all)  # once, with the first model of the process
+                    outcome = _guarded_load(config)
                     logger.info("Embeddings: %s loaded (%s).", _model_id(config), config.source())
                 except EmbeddingsUnavailable as exc:
                     _warn_once(config, str(exc))
@@ -253,12 +258,36 @@ def _encoder() -> Encoder:
     return outcome
 
 
+def _guarded_load(config: Config) -> Encoder:
+    """``_load``, counted, so that the process's exit waits for it; none starts once the process is exiting."""
+    global _loading
+    with _loads:
+        if _exiting:
+            raise EmbeddingsUnavailable("the process is exiting")
+        _loading += 1
+    try:
+        return _load(config)
+    finally:
+        with _loads:
+            _loading -= 1
+            _loads.notify_all()
+
+
+@atexit.register
 def _close_all() -> None:
-    """At exit: let the runs under way finish (a few seconds at most) and start no other (see Encoder.close)."""
+    """At exit: no load or run starts any more; those under way finish (a few seconds at most, see
+    Encoder.close), and the sessions are destroyed now, while the interpreter is whole."""
+    global _exiting
+    with _loads:
+        _exiting = True
+        _loads.wait_for(lambda: _loading == 0, 10)
+    # A load that just finished is stored under this lock: taken, every model of the process is in _loaded.
+    if _lock.acquire(timeout=10):
+        _lock.release()
     for outcome in list(_loaded.values()):
         if not isinstance(outcome, EmbeddingsUnavailable):
             outcome.close(timeout=10)
-    gc.collect()  # the sessions let go of by close(): destroyed now, not in the interpreter's teardown
+    gc.collect()  # the sessions let go of by close()
 
 
 def embed_passages(texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:

@@ -356,3 +356,37 @@ def test_a_process_exits_cleanly_while_a_thread_embeds():
     assert result.stdout == "embedding\n"  # the thread was embedding when the interpreter exited
     assert result.returncode == 0, result.stderr[-2000:]
     assert "terminate called" not in result.stderr
+
+
+def test_a_process_exits_cleanly_while_a_thread_loads_the_model():
+    # The same while the thread is still building the model's session (ONNX Runtime's C++ code too): the exit
+    # waits for the load, and no other starts (seen in CI: a gunicorn worker stopped while its background thread
+    # loaded the model for a document's vectors, sent SIGABRT).
+    code = (
+        "import threading, time, django; django.setup()\n"
+        "from documents import embeddings\n"
+        "from documents.embeddings import engine\n"
+        "build = engine.build_session\n"
+        "entered = threading.Event()\n"
+        "def slow_build(*args, **kwargs):\n"
+        "    entered.set()\n"
+        "    time.sleep(0.5)\n"
+        "    return build(*args, **kwargs)\n"
+        "engine.build_session = slow_build\n"
+        "def load():\n"
+        "    try:\n"
+        "        embeddings.embed_passages(['the spa opens at seven'])\n"
+        "    except embeddings.EmbeddingsUnavailable:\n"
+        "        pass\n"
+        "threading.Thread(target=load, daemon=True).start()\n"
+        "assert entered.wait(60)\n"
+        "print('loading', flush=True)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "ENV_FILE": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.stdout == "loading\n"
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "terminate called" not in result.stderr
