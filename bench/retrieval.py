@@ -148,8 +148,8 @@ def main() -> None:
         fts=results["fts"],
         vectors=results["vectors"],
         hybrid=results["hybrid"],
-        rrf_k=constants[0],
-        fts_weight=constants[1],
+        fusion=search.FUSION,
+        fts_boost=search.FTS_BOOST,
         **{f"p95_ms_{size}": figures["p95"] for size, figures in latency.items()},
         **{f"p50_ms_{size}": figures["p50"] for size, figures in latency.items()},
     )

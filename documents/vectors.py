@@ -145,11 +145,6 @@ def documents_to_embed(*, model: str) -> Any:
     return documents.filter(bot__language__in=read).order_by("uploaded_at", "id")
 
 
-def vectors_cleared(*, document: Document) -> None:
-    """The document's chunks were replaced: its mark goes (inside the transaction that replaced them)."""
-    Document.objects.filter(pk=document.pk).update(embedding_model=None, embedded_at=None)
-
-
 # --- Reading -----------------------------------------------------------------------------------------------------
 
 

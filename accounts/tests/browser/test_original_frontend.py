@@ -26,7 +26,7 @@ from django.utils.html import escape
 
 from accounts.tests.factories import UserFactory
 from bots.models import Bot, BotStatus
-from bots.tests.conftest import PRIVATE_KEY, WEBHOOK_SECRET
+from bots.tests.conftest import configure_vapi
 from bots.tests.factories import BotFactory
 from config.tests.browser import VIEWPORT, new_page, wait_until
 from documents.models import Document
@@ -111,12 +111,7 @@ def other_origin(live_server) -> Iterator[str]:
 @pytest.fixture
 def vapi(settings, httpserver):
     """VAPI as bots/tests/conftest.py configures it (that fixture is the bots app's), played by pytest-httpserver."""
-    settings.VAPI_PRIVATE_KEY = PRIVATE_KEY
-    settings.VAPI_BASE_URL = httpserver.url_for("").rstrip("/")
-    settings.VAPI_TIMEOUT = 2
-    settings.PUBLIC_BASE_URL = "https://bots.example.com"
-    settings.VAPI_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return httpserver
+    return configure_vapi(settings, httpserver)
 
 
 @pytest.fixture
